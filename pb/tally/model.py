@@ -72,7 +72,6 @@ class Project:
     area: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class Ballot:
     """One voter's ballot.
 
@@ -83,12 +82,27 @@ class Ballot:
     points : tuple of int, optional
         Points aligned with ``choices`` (scoring and points ballots; optional for ranking).
     line : int, optional
-        1-based line of the source file, used in error messages.
+        1-based line of the source file, used in error messages; not part of equality.
     """
 
-    choices: tuple[str, ...]
-    points: tuple[int, ...] | None = None
-    line: int | None = field(default=None, compare=False)
+    __slots__ = ("choices", "points", "line")
+
+    def __init__(self, choices: tuple[str, ...], points: tuple[int, ...] | None = None,
+                 line: int | None = None):
+        self.choices = tuple(choices)
+        self.points = None if points is None else tuple(points)
+        self.line = line
+
+    def __eq__(self, other):
+        if not isinstance(other, Ballot):
+            return NotImplemented
+        return self.choices == other.choices and self.points == other.points
+
+    def __hash__(self):
+        return hash((self.choices, self.points))
+
+    def __repr__(self):
+        return f"Ballot(choices={self.choices!r}, points={self.points!r})"
 
 
 @dataclass(frozen=True)
@@ -131,6 +145,7 @@ class Election:
     max_total_points: int | None = None
     min_total_points: int | None = None
     position_points: tuple[int, ...] | None = None
+    _profile: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

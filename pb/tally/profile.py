@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 from pb.tally.model import BALLOT_TYPES, Election, TallyError
 
@@ -27,8 +29,10 @@ class Profile:
         Ballots including each project.
     scores : list of int
         Approvals or summed points.
-    ballots : list of tuple
-        Per ballot, ``(project indices, points or None)``.
+    choices : list of tuple of int
+        Per ballot, the project indices.
+    points : list of tuple of int, or None
+        Per ballot, the points aligned with ``choices`` (None for approval-like ballots).
     points_based : bool
         True when utilities are points rather than approvals.
     ballot_type : str
@@ -42,7 +46,8 @@ class Profile:
     voters: int
     votes: list
     scores: list
-    ballots: list
+    choices: list
+    points: list | None
     points_based: bool
     ballot_type: str
 
@@ -75,6 +80,8 @@ def build_profile(election: Election) -> Profile:
         or a ballot that breaks the round's limits (the message names the ballot's line
         when it came from a file).
     """
+    if election._profile is not None:
+        return election._profile
     bt = election.ballot_type
     if bt not in BALLOT_TYPES:
         raise TallyError(f"unknown ballot type {bt!r}; use one of {', '.join(BALLOT_TYPES)}")
@@ -90,7 +97,6 @@ def build_profile(election: Election) -> Profile:
         index[p.id] = len(index)
     n = len(projects)
     costs = [p.cost for p in projects]
-    votes = [0] * n
     scores = [0] * n
     rows = []
     points_based = bt in POINT_TYPES
@@ -102,36 +108,36 @@ def build_profile(election: Election) -> Profile:
     if bt == "ranking" and pos_points is None:
         k = max_c if max_c is not None else max((len(b.choices) for b in election.ballots), default=0)
         pos_points = tuple(range(k, 0, -1))
+    getter = index.__getitem__
+    choose_one = bt == "choose-one"
+    knapsack = bt == "knapsack"
+    plain = bt in ("approval", "knapsack", "choose-one")
+    point_rows = None if plain else []
     for i, b in enumerate(election.ballots):
         line = b.line
-        choices = b.choices
-        ix = []
-        for c in choices:
-            j = index.get(c)
-            if j is None:
-                raise TallyError(f"{_where(b, i)} names unknown project {c!r}", line)
-            ix.append(j)
+        try:
+            ix = tuple(map(getter, b.choices))
+        except (KeyError, TypeError):
+            unknown = next(c for c in b.choices if c not in index)
+            raise TallyError(f"{_where(b, i)} names unknown project {unknown!r}", line) from None
         m = len(ix)
-        if len(set(ix)) != m:
+        if m > 1 and len(set(ix)) != m:
             raise TallyError(f"{_where(b, i)} names a project more than once", line)
         if min_c is not None and m < min_c:
             raise TallyError(f"{_where(b, i)} chooses {m} projects, fewer than the minimum of {min_c}", line)
         if max_c is not None and m > max_c:
             raise TallyError(f"{_where(b, i)} chooses {m} projects, more than the maximum of {max_c}", line)
+        rows.append(ix)
         pts = b.points
-        if bt == "choose-one" and m > 1:
-            raise TallyError(f"{_where(b, i)} chooses {m} projects on a choose-one ballot", line)
-        if bt == "knapsack":
-            total = sum(costs[j] for j in ix)
-            if total > max_cost:
-                raise TallyError(f"{_where(b, i)} chooses projects costing {total}, more than the limit of {max_cost}", line)
-        if bt in ("approval", "knapsack", "choose-one"):
+        if plain:
             if pts is not None:
                 raise TallyError(f"{_where(b, i)} gives points on a {bt} ballot", line)
-            for j in ix:
-                votes[j] += 1
-                scores[j] += 1
-            rows.append((tuple(ix), None))
+            if choose_one and m > 1:
+                raise TallyError(f"{_where(b, i)} chooses {m} projects on a choose-one ballot", line)
+            if knapsack:
+                total = sum(costs[j] for j in ix)
+                if total > max_cost:
+                    raise TallyError(f"{_where(b, i)} chooses projects costing {total}, more than the limit of {max_cost}", line)
             continue
         if bt == "ranking" and pts is None:
             if m > len(pos_points):
@@ -153,10 +159,13 @@ def build_profile(election: Election) -> Profile:
             raise TallyError(f"{_where(b, i)} spreads {total} points, more than the {tot_hi} allowed", line)
         if tot_lo is not None and total < tot_lo:
             raise TallyError(f"{_where(b, i)} spreads {total} points, fewer than the {tot_lo} required", line)
+        point_rows.append(tuple(pts))
         for j, v in zip(ix, pts):
-            votes[j] += 1
             scores[j] += v
-        rows.append((tuple(ix), tuple(pts)))
+    counts = Counter(chain.from_iterable(rows))
+    votes = [counts.get(j, 0) for j in range(n)]
+    if plain:
+        scores = list(votes)
     return Profile(
         ids=[p.id for p in projects],
         costs=costs,
@@ -166,7 +175,8 @@ def build_profile(election: Election) -> Profile:
         voters=len(rows),
         votes=votes,
         scores=scores,
-        ballots=rows,
+        choices=rows,
+        points=point_rows,
         points_based=points_based,
         ballot_type=bt,
     )
