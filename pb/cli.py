@@ -1,0 +1,79 @@
+"""The `pb` command: every operator task, from migrations to the demo to a tally."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from . import create_app
+from .errors import DomainError
+from .extensions import db
+from .models import Council
+from .tally.cli import tally_command
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
+             load_dotenv=False, set_debug_flag=False)
+def main() -> None:
+    """Participatory budgeting: run `pb db upgrade`, `pb demo`, `pb tally FILE.pb`, ..."""
+
+
+main.add_command(tally_command, "tally")
+
+
+@main.command("demo")
+@click.option("--quiet", is_flag=True, help="Do not print logins and codes.")
+@with_appcontext
+def demo_command(quiet: bool) -> None:
+    """Load the Macclesfield demo into an empty database."""
+    from . import demo
+
+    if db.session.scalars(select(Council).limit(1)).first() is not None:
+        click.echo("The database already has data; the demo was not loaded.")
+    else:
+        demo.load(current_app.instance_path)
+        db.session.commit()
+        click.echo("Loaded the Macclesfield demo.")
+    if not quiet:
+        click.echo(demo.describe(current_app.instance_path))
+
+
+@main.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", default="")
+@click.option("--council", "council_name", default=None,
+              help="Council name; created if it does not exist yet.")
+@click.password_option()
+@with_appcontext
+def create_admin_command(email: str, name: str, council_name: str | None, password: str) -> None:
+    """Create a council administrator who can set up partnerships and rounds."""
+    from .services import accounts
+
+    council = None
+    if council_name:
+        council = db.session.scalars(select(Council).where(Council.name == council_name)).first()
+        if council is None:
+            from .demo import slugify
+
+            council = Council(name=council_name, slug=slugify(council_name))
+            db.session.add(council)
+            db.session.flush()
+    else:
+        council = db.session.scalars(select(Council).order_by(Council.id)).first()
+    if council is None:
+        raise click.UsageError("No council exists yet: give one with --council NAME.")
+    try:
+        user = accounts.create_user(email, name, password, [(council.id, None, "council_admin")])
+    except DomainError as error:
+        db.session.rollback()
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Created council administrator {user.email} for {council.name}.")
+
+
+__all__ = ["main"]

@@ -1,0 +1,229 @@
+"""The Macclesfield demo: Cheshire East's 2015 PB day, with illustrative projects.
+
+Loaded through the same services the web pages use, so the demo exercises the real path.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+from pathlib import Path
+
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Area, Council, Partnership, Proposal, Round, VoterCredential
+from .models.proposal import APPROVED
+from .models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER, VOLUNTEER
+from .services import accounts, rounds, voting
+
+LOGINS_FILE = "demo_logins.txt"
+CODES_FILE = "demo_codes.txt"
+
+PARTNERSHIPS = {
+    "Macclesfield North": ["Tytherington", "Broken Cross and Upton", "Upton Priory estate"],
+    "Macclesfield South": ["Macclesfield South", "Moss Rose estate", "Weston"],
+    "Macclesfield East": ["Macclesfield East", "Macclesfield Hurdsfield", "SK10 2"],
+    "Macclesfield Central and West": ["Macclesfield Central", "Macclesfield West and Ivy"],
+}
+
+# (title, cost in pounds, partnership, area, category, popularity weight, summary)
+PROJECTS = [
+    ("CBT support group", 1625, "Macclesfield Central and West", "Macclesfield Central", "health", 0.45,
+     "Weekly peer support sessions using cognitive behavioural therapy techniques for people living with anxiety and low mood."),
+    ("Tinytearaways mums and tots", 850, "Macclesfield South", "Weston", "children", 0.40,
+     "A friendly weekly play session for parents and carers with babies and toddlers, with toys, songs and a cuppa."),
+    ("The Green in the Corner dementia café", 6000, "Macclesfield North", "Tytherington", "older_people", 0.55,
+     "A monthly café where people living with dementia and their carers can meet, share advice and enjoy music together."),
+    ("Baby yoga", 1500, "Macclesfield East", "Macclesfield Hurdsfield", "children", 0.30,
+     "Gentle yoga and massage classes for parents and babies, helping bonding and wellbeing in the first year."),
+    ("Healthy lunch club", 1000, "Macclesfield South", "Moss Rose estate", "older_people", 0.42,
+     "A weekly hot, healthy lunch for older residents who live alone, cooked by local volunteers."),
+    ("Green Gym equipment for Banbury Park", 16000, "Macclesfield North", "Broken Cross and Upton", "green", 0.50,
+     "Outdoor exercise equipment in Banbury Park, free for everyone to use all year round."),
+    ("Action Station in South Park", 50000, "Macclesfield South", "Macclesfield South", "children", 0.52,
+     "A new adventure play area in South Park for children of all ages and abilities."),
+    ("Resident-led smoking cessation groups", 3608, "Macclesfield East", "Macclesfield East", "health", 0.25,
+     "Stop-smoking groups run by local people who have quit, with support from health trainers."),
+    ("Life Programme for addiction and isolation", 10000, "Macclesfield Central and West", "Macclesfield West and Ivy", "health", 0.38,
+     "Mentoring, activities and a weekly drop-in for people recovering from addiction or feeling cut off."),
+    ("Mental health awareness training", 2520, "Macclesfield Central and West", "Macclesfield Central", "health", 0.33,
+     "Mental health first aid courses for volunteers, shop staff and community leaders in the town centre."),
+    ("Weston Memories reminiscence group", 1100, "Macclesfield South", "Weston", "older_people", 0.36,
+     "A reminiscence group where older residents share photos and stories of Weston, building an archive for the estate."),
+    ("Hurdsfield community garden", 4750, "Macclesfield East", "Macclesfield Hurdsfield", "green", 0.35,
+     "Raised beds, a shed and tools so neighbours can grow food together on unused land by the community centre."),
+    ("Youth football coaching at Victoria Park", 7200, "Macclesfield North", "Tytherington", "children", 0.41,
+     "Free weekly football coaching for 8 to 16 year olds, with qualified coaches and kit."),
+    ("Walking for health group", 900, "Macclesfield North", "Upton Priory estate", "health", 0.28,
+     "Led walks twice a week for people who want to get more active, with trained volunteer walk leaders."),
+    ("Men's Shed workshop tools", 5400, "Macclesfield East", "SK10 2", "community", 0.27,
+     "Woodwork tools and safety gear for a Men's Shed where older men meet, make and mend."),
+    ("Moss Rose play area resurfacing", 18500, "Macclesfield South", "Moss Rose estate", "children", 0.34,
+     "Safe new surfacing and two new pieces of play equipment at the Moss Rose estate playground."),
+    ("Older people's befriending service", 3200, "Macclesfield North", "Broken Cross and Upton", "older_people", 0.37,
+     "Trained volunteers who visit or phone older people living alone every week."),
+    ("Holiday hunger summer meals", 8600, "Macclesfield Central and West", "Macclesfield West and Ivy", "children", 0.46,
+     "Free lunches and activities for children during the summer holidays, in three local venues."),
+    ("Digital skills drop-in for older residents", 2750, "Macclesfield Central and West", "Macclesfield Central", "older_people", 0.24,
+     "A weekly drop-in at the library where volunteers help older residents with phones, tablets and online services."),
+    ("Upton Priory litter pick and planting", 1350, "Macclesfield North", "Upton Priory estate", "green", 0.22,
+     "Litter-picking kit and spring bulbs for residents who want to make the estate greener and cleaner."),
+    ("Community bike repair workshop", 4200, "Macclesfield East", "Macclesfield East", "community", 0.23,
+     "A monthly workshop where volunteers teach people to fix bikes, and donated bikes go to families who need them."),
+    ("Weston Community Centre kitchen refurbishment", 12000, "Macclesfield South", "Weston", "community", 0.29,
+     "A new kitchen so the community centre can host lunch clubs, cooking classes and events."),
+    ("Family nature days in Macclesfield Forest", 2300, "Macclesfield East", "SK10 2", "green", 0.21,
+     "Monthly guided nature days for families, with transport for those who have no car."),
+    ("Carers' coffee mornings and respite", 1800, "Macclesfield Central and West", "Macclesfield West and Ivy", "older_people", 0.32,
+     "Coffee mornings for unpaid carers with a sitting service, so carers get a few hours' break."),
+]
+
+SMALL_GRANTS = [
+    ("Bulbs for the Silk Road verges", 450, "Macclesfield Central and West", "green",
+     "Spring bulbs planted by volunteers along the Silk Road verges."),
+    ("Chess club for all ages", 600, "Macclesfield North", "community",
+     "Boards, clocks and a weekly room booking for a chess club open to everyone."),
+    ("Knit and natter group", 350, "Macclesfield South", "older_people",
+     "Wool, needles and tea for a weekly knitting group at Weston Community Centre."),
+    ("Junior parkrun volunteers' kit", 800, "Macclesfield East", "children",
+     "High-visibility vests, stopwatches and first-aid kits for the junior parkrun."),
+    ("Community fridge", 1200, "Macclesfield Central and West", "community",
+     "A shared fridge where shops and neighbours leave surplus food for anyone who needs it."),
+    ("Bird boxes for South Park", 300, "Macclesfield South", "green",
+     "Bird and bat boxes made by a local school and put up in South Park."),
+    ("Dementia-friendly cinema afternoons", 950, "Macclesfield North", "older_people",
+     "Monthly relaxed film screenings with the lights up and tea at the interval."),
+    ("After-school homework club", 1100, "Macclesfield East", "children",
+     "A quiet place with volunteers and laptops for children to do homework after school."),
+]
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
+
+
+def load(instance_path: str, ballots: int = 200, seed: int = 2015) -> None:
+    """Create the demo council, partnerships, staff, three rounds and 200 ballots."""
+    council = Council(name="Cheshire East Council", slug="cheshire-east")
+    db.session.add(council)
+    partnerships: dict[str, Partnership] = {}
+    for name, areas in PARTNERSHIPS.items():
+        p = Partnership(council=council, name=f"{name} Neighbourhood Partnership", slug=slugify(name))
+        p.areas = [Area(name=a, kind="postcode_district" if a.startswith("SK") else
+                        "estate" if "estate" in a else "ward") for a in areas]
+        partnerships[name] = p
+        db.session.add(p)
+    db.session.flush()
+
+    logins = _create_staff(council, partnerships)
+    organiser = logins[1][2]
+
+    decides = _round(council, "macclesfield-decides", "Macclesfield Decides", 100_000_00,
+                     "Macclesfield's participatory budgeting day, 15 October 2015: residents shared "
+                     "£100,000 between community projects proposed by the four neighbourhood "
+                     "partnerships. The projects shown are illustrative examples based on real "
+                     "Cheshire East projects, not the actual 17 winners.")
+    weights = {}
+    for title, pounds, pname, area, category, weight, summary in PROJECTS:
+        proposal = _proposal(decides, partnerships[pname], area, title, pounds * 100, category, summary)
+        weights[proposal] = weight
+    rounds.open_voting(organiser, decides)
+    codes = voting.issue_codes(organiser, decides, ballots, batch="PB day, 15 October 2015")
+    rng = random.Random(seed)
+    for code in codes:
+        chosen = _simulated_choice(rng, weights, decides.pot)
+        voting.cast_ballot(voting.find_credential(code).id, [p.id for p in chosen], channel="paper")
+    rounds.close_voting(organiser, decides)
+    rounds.publish_results(organiser, decides)
+
+    grants = _round(council, "macclesfield-small-grants-2026", "Macclesfield Small Grants 2026",
+                    5_000_00, "Small grants of up to £1,500 for community groups across Macclesfield. "
+                    "Choose the projects you would like to see funded.")
+    for title, pounds, pname, category, summary in SMALL_GRANTS:
+        _proposal(grants, partnerships[pname], None, title, pounds * 100, category, summary)
+    rounds.open_voting(organiser, grants)
+    open_codes = voting.issue_codes(organiser, grants, 20, batch="Demo codes")
+
+    ideas = _round(council, "macclesfield-decides-2027", "Macclesfield Decides 2027", 100_000_00,
+                   "Ideas for next year's PB day. Neighbourhood partnerships can propose projects now.")
+    ideas.open_proposals()
+
+    path = Path(instance_path)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / LOGINS_FILE).write_text("".join(f"{role}\t{email}\t{password}\n"
+                                            for role, email, _u, password in logins))
+    (path / CODES_FILE).write_text("".join(f"{c}\n" for c in open_codes))
+
+
+def _create_staff(council: Council, partnerships: dict[str, Partnership]):
+    north = partnerships["Macclesfield North"]
+    people = [
+        ("Council administrator", "admin@cheshireeast.example", "Ann Admin", None, COUNCIL_ADMIN),
+        ("Organiser", "organiser@cheshireeast.example", "Olu Organiser", None, ORGANISER),
+        ("Partnership member (Macclesfield North)", "member@macclesfield-north.example",
+         "Mo Member", north.id, MEMBER),
+        ("Scrutineer", "scrutineer@cheshireeast.example", "Sam Scrutineer", None, SCRUTINEER),
+        ("Volunteer", "volunteer@macclesfield-north.example", "Val Volunteer", north.id, VOLUNTEER),
+    ]
+    logins = []
+    for role_label, email, name, partnership_id, role in people:
+        password = secrets.token_urlsafe(9)
+        user = accounts.create_user(email, name, password, [(council.id, partnership_id, role)])
+        logins.append((role_label, email, user, password))
+    return logins
+
+
+def _round(council: Council, slug: str, title: str, pot: int, description: str) -> Round:
+    round_ = Round(council=council, slug=slug, title=title, pot=pot, currency="GBP",
+                   description=description, ballot_type="approval", ballot_settings={},
+                   rule="greedy", rule_settings={}, tie_break="chain")
+    db.session.add(round_)
+    db.session.flush()
+    return round_
+
+
+def _proposal(round_, partnership, area_name, title, cost, category, summary) -> Proposal:
+    area = next((a for a in partnership.areas if a.name == area_name), None)
+    proposal = Proposal(round=round_, partnership=partnership, area=area,
+                        proposer_type="partnership", proposer_name=partnership.name,
+                        title=title, summary=summary, cost=cost, category=category,
+                        contact="hello@" + partnership.slug + ".example", illustrative=True,
+                        status=APPROVED)
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def _simulated_choice(rng: random.Random, weights: dict[Proposal, float], pot: int):
+    chosen = [p for p in sorted(weights, key=lambda p: p.id) if rng.random() < weights[p]]
+    if not chosen:
+        chosen = [max(weights, key=lambda p: (weights[p], -p.id))]
+    while sum(p.cost for p in chosen) > pot:
+        chosen.remove(max(chosen, key=lambda p: (p.cost, p.id)))
+    return chosen
+
+
+def describe(instance_path: str) -> str:
+    """The demo logins and a few unused voting codes, for the person who just ran `make run`."""
+    path = Path(instance_path)
+    lines = []
+    logins = path / LOGINS_FILE
+    if logins.exists():
+        lines.append("Demo staff logins (sign in at /auth/login):")
+        for row in logins.read_text().splitlines():
+            role, email, password = row.split("\t")
+            lines.append(f"  {role:<42} {email:<38} {password}")
+    codes_file = path / CODES_FILE
+    if codes_file.exists():
+        codes = codes_file.read_text().split()
+        used = {h for (h,) in db.session.execute(
+            select(VoterCredential.code_hash).where(VoterCredential.used_at.is_not(None)))}
+        unused = [c for c in codes if voting.code_hash(c) not in used][:5]
+        if unused:
+            lines.append("Unused voting codes for Macclesfield Small Grants 2026 (enter one at /vote):")
+            lines.extend(f"  {c}" for c in unused)
+        else:
+            lines.append("All demo voting codes are used; an organiser can make more on the round page.")
+    return "\n".join(lines)

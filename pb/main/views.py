@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from flask import abort, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select, text
+
+from ..extensions import db
+from ..models import Proposal, Round
+from ..models.round import PROPOSALS, PUBLISHED, VOTING
+from ..services import access, voting
+from ..vote.forms import CodeForm
+from . import bp
+
+
+def get_round(slug: str) -> Round:
+    """The round with this slug, or 404."""
+    round_ = db.session.scalars(select(Round).where(Round.slug == slug)).first()
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def _rounds(*statuses: str) -> list[Round]:
+    return list(db.session.scalars(
+        select(Round).where(Round.status.in_(statuses)).order_by(Round.created_at.desc(), Round.id)
+    ))
+
+
+@bp.get("/")
+def index():
+    """Show what residents can do now: vote, see results, see proposals."""
+    return render_template(
+        "main/index.html",
+        voting=_rounds(VOTING),
+        proposing=_rounds(PROPOSALS),
+        published=_rounds(PUBLISHED),
+        code_form=CodeForm(),
+    )
+
+
+@bp.get("/rounds/<slug>")
+def round_page(slug: str):
+    """Show a round and the projects on its ballot."""
+    round_ = get_round(slug)
+    if round_.status == "draft" and not access.can_see_unpublished(current_user, round_):
+        abort(404)
+    return render_template("main/round.html", round=round_,
+                           projects=voting.ballot_projects(round_))
+
+
+@bp.get("/projects/<int:proposal_id>")
+def project(proposal_id: int):
+    """Show one project on a ballot."""
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    if proposal.status != "approved" and not (
+        access.can_see_unpublished(current_user, proposal.round)
+        or (current_user.is_authenticated and proposal.created_by_id == current_user.id)
+    ):
+        abort(404)
+    return render_template("main/project.html", proposal=proposal, round=proposal.round)
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    """Show staff what they can work on."""
+    rounds = [r for r in db.session.scalars(select(Round).order_by(Round.created_at.desc()))
+              if access.can_organise(current_user, r)]
+    proposing = [r for r in _rounds(PROPOSALS) if access.proposing_partnerships(current_user, r)]
+    mine = list(db.session.scalars(
+        select(Proposal).where(Proposal.created_by_id == current_user.id)
+        .order_by(Proposal.created_at.desc())
+    ))
+    return render_template("main/dashboard.html", organising=rounds, proposing=proposing,
+                           mine=mine)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Answer a load balancer's health check."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,24 @@
+"""The domain model, one module per aggregate."""
+
+from .audit import AuditEntry
+from .council import Area, Council, Partnership
+from .proposal import Proposal
+from .result import TallyResult
+from .round import Round
+from .user import Membership, User
+from .voting import Ballot, BallotChoice, VoterCredential
+
+__all__ = [
+    "Area",
+    "AuditEntry",
+    "Ballot",
+    "BallotChoice",
+    "Council",
+    "Membership",
+    "Partnership",
+    "Proposal",
+    "Round",
+    "TallyResult",
+    "User",
+    "VoterCredential",
+]

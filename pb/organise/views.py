@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import ActionForm, show_error
+from ..main.views import get_round
+from ..models import AuditEntry, Proposal
+from ..services import access, proposals, rounds, tallying, voting
+from . import bp
+from .forms import CodesForm, RejectForm
+
+
+def get_organised_round(slug: str):
+    """The round, if the current user organises it; else 404 or 403."""
+    round_ = get_round(slug)
+    if not access.can_organise(current_user, round_):
+        abort(403)
+    return round_
+
+
+def get_proposal(round_, proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.round_id != round_.id:
+        abort(404)
+    return proposal
+
+
+def _act(action, *args, success: str, slug: str):
+    """Run one state-changing service behind a CSRF-checked button, then go back."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        action(current_user, *args)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(success)
+    return redirect(url_for("organise.round_dashboard", slug=slug))
+
+
+@bp.get("/<slug>")
+@login_required
+def round_dashboard(slug: str):
+    """Show the organiser a round's proposals, voting and results."""
+    round_ = get_organised_round(slug)
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.target_type == "round",
+                                 AuditEntry.target_id == str(round_.id))
+        .order_by(AuditEntry.id.desc()).limit(20))
+    return render_template(
+        "organise/round.html", round=round_, action_form=ActionForm(),
+        ballots=rounds.ballot_count(round_), result=tallying.latest_result(round_),
+        history=list(entries))
+
+
+@bp.post("/<slug>/proposals/<int:proposal_id>/approve")
+@login_required
+def approve(slug: str, proposal_id: int):
+    """Put a proposal on the ballot."""
+    round_ = get_organised_round(slug)
+    proposal = get_proposal(round_, proposal_id)
+    return _act(proposals.approve_proposal, proposal, slug=slug,
+                success=_("“%(title)s” is on the ballot.", title=proposal.title))
+
+
+@bp.route("/<slug>/proposals/<int:proposal_id>/reject", methods=["GET", "POST"])
+@login_required
+def reject(slug: str, proposal_id: int):
+    """Keep a proposal off the ballot, with a reason."""
+    round_ = get_organised_round(slug)
+    proposal = get_proposal(round_, proposal_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            proposals.reject_proposal(current_user, proposal, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("“%(title)s” will not be on the ballot.", title=proposal.title))
+            return redirect(url_for("organise.round_dashboard", slug=slug))
+    return render_template("organise/reject.html", form=form, round=round_,
+                           proposal=proposal), 400 if form.errors else 200
+
+
+@bp.post("/<slug>/open-voting")
+@login_required
+def open_voting(slug: str):
+    """Open voting on the approved projects."""
+    round_ = get_organised_round(slug)
+    return _act(rounds.open_voting, round_, slug=slug, success=_("Voting is open."))
+
+
+@bp.route("/<slug>/codes", methods=["GET", "POST"])
+@login_required
+def codes(slug: str):
+    """Make a batch of single-use voting codes and show them once."""
+    round_ = get_organised_round(slug)
+    form = CodesForm()
+    issued: list[str] = []
+    if form.validate_on_submit():
+        try:
+            issued = voting.issue_codes(current_user, round_, form.count.data,
+                                        form.batch.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+    return render_template("organise/codes.html", form=form, round=round_,
+                           issued=issued), 400 if form.errors else 200
+
+
+@bp.post("/<slug>/close")
+@login_required
+def close(slug: str):
+    """Close voting and count the ballots."""
+    round_ = get_organised_round(slug)
+    return _act(rounds.close_voting, round_, slug=slug,
+                success=_("Voting is closed and the ballots are counted. Check the result, "
+                          "then publish it."))
+
+
+@bp.post("/<slug>/publish")
+@login_required
+def publish(slug: str):
+    """Publish the counted result."""
+    round_ = get_organised_round(slug)
+    return _act(rounds.publish_results, round_, slug=slug,
+                success=_("The results are now public."))

@@ -1,0 +1,43 @@
+"""Who may do what: one place for the rules, used by views and services alike."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ..errors import NotAllowed
+from ..models import Partnership, Round, User
+from ..models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER
+
+ORGANISING_ROLES = {COUNCIL_ADMIN, ORGANISER}
+
+
+def can_organise(user: User | None, round_: Round) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(user.roles_for(round_.council_id, round_.partnership_id) & ORGANISING_ROLES)
+
+
+def can_see_unpublished(user: User | None, round_: Round) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    roles = user.roles_for(round_.council_id, round_.partnership_id)
+    return bool(roles & (ORGANISING_ROLES | {SCRUTINEER}))
+
+
+def require_organiser(user: User | None, round_: Round) -> None:
+    if not can_organise(user, round_):
+        raise NotAllowed(str(_l("You do not organise this round.")))
+
+
+def proposing_partnerships(user: User | None, round_: Round) -> list[Partnership]:
+    """Partnerships on whose behalf `user` may propose projects in `round_`."""
+    if user is None or not user.is_authenticated:
+        return []
+    eligible = [
+        p
+        for p in user.partnerships_with(MEMBER) + user.partnerships_with(ORGANISER)
+        + user.partnerships_with(COUNCIL_ADMIN)
+        if p.council_id == round_.council_id
+        and (round_.partnership_id is None or round_.partnership_id == p.id)
+    ]
+    return sorted({p.id: p for p in eligible}.values(), key=lambda p: p.name)

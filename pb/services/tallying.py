@@ -1,0 +1,82 @@
+"""Building the engine's election from the database, and storing what it returns."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Ballot, BallotChoice, Proposal, Round, TallyResult
+from ..models.proposal import APPROVED
+from ..tally import ENGINE_VERSION, Ballot as EngineBallot, Election, Project, TieBreak, tally
+
+
+def build_election(round_: Round) -> Election:
+    """The round's approved projects and every ballot cast, as the tally engine's input."""
+    projects = [
+        Project(id=str(p.id), cost=p.cost, name=p.title)
+        for p in db.session.scalars(
+            select(Proposal)
+            .where(Proposal.round_id == round_.id, Proposal.status == APPROVED)
+            .order_by(Proposal.id)
+        )
+    ]
+    rows = db.session.execute(
+        select(BallotChoice.ballot_id, BallotChoice.proposal_id, BallotChoice.value)
+        .join(Ballot, Ballot.id == BallotChoice.ballot_id)
+        .where(Ballot.round_id == round_.id)
+        .order_by(BallotChoice.ballot_id, BallotChoice.position)
+    )
+    grouped: dict[int, list[tuple[str, int]]] = {}
+    for ballot_id, proposal_id, value in rows:
+        grouped.setdefault(ballot_id, []).append((str(proposal_id), value))
+    ballots = [_engine_ballot(round_.ballot_type, choices) for choices in grouped.values()]
+    return Election(budget=round_.pot, projects=projects, ballots=ballots,
+                    ballot_type=round_.ballot_type)
+
+
+def _engine_ballot(ballot_type: str, choices: list[tuple[str, int]]) -> EngineBallot:
+    ids = tuple(c for c, _ in choices)
+    if ballot_type in ("approval", "knapsack", "choose-one", "ranking"):
+        return EngineBallot(choices=ids)
+    return EngineBallot(choices=ids, points=tuple(v for _, v in choices))
+
+
+def ballots_digest(election: Election) -> str:
+    """SHA-256 of the ballots in a canonical order, published so anyone can check the input."""
+    lines = sorted(
+        json.dumps([list(b.choices), list(b.points) if b.points else None], separators=(",", ":"))
+        for b in election.ballots
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def tally_round(round_: Round) -> TallyResult:
+    """Run the round's rule over its ballots and store the result beside its inputs."""
+    election = build_election(round_)
+    tie_break = TieBreak(mode=round_.tie_break, seed=round_.tie_break_seed or "")
+    result = tally(election, rule=round_.rule, settings=dict(round_.rule_settings or {}),
+                   tie_break=tie_break)
+    stored = TallyResult(
+        round_id=round_.id,
+        rule=result.rule,
+        rule_settings=dict(result.settings or {}),
+        tie_break=dict(result.tie_break),
+        engine_version=ENGINE_VERSION,
+        ballot_count=len(election.ballots),
+        ballots_sha256=ballots_digest(election),
+        budget=result.budget,
+        spent=result.spent,
+        data=result.to_dict(),
+    )
+    db.session.add(stored)
+    db.session.flush()
+    return stored
+
+
+def latest_result(round_: Round) -> TallyResult | None:
+    return db.session.scalars(
+        select(TallyResult).where(TallyResult.round_id == round_.id).order_by(TallyResult.id.desc())
+    ).first()

@@ -1,0 +1,102 @@
+"""What every page needs: user loading, template helpers, security headers and error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db, login_manager
+from .models import User
+from .money import format_money
+from .forms import error_list
+from .tally import Reason
+from .tally.explain import reason_text
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+
+
+def money(amount: int | None, currency: str = "GBP") -> str:
+    if amount is None:
+        return ""
+    locale = str(get_locale() or "en")
+    return format_money(int(amount), currency, locale="cy_GB" if locale == "cy" else "en_GB")
+
+
+PROJECT_PARAMS = ("with", "at")  # reason parameters that name another project by id
+
+
+def explain(reason: dict, currency: str = "GBP", names: dict[str, str] | None = None) -> str:
+    """A result's reason for one project, in the resident's language, naming projects by title."""
+    params = dict(reason.get("params", {}))
+    for key in PROJECT_PARAMS:
+        if key in params and names:
+            params[key] = names.get(str(params[key]), params[key])
+    return reason_text(Reason(code=reason["code"], params=params),
+                       gettext=_, money=lambda amount: money(amount, currency))
+
+
+ERROR_TEXT = {
+    400: (_l("Something was wrong with that request"), _l("Go back and try again.")),
+    403: (_l("You cannot see this page"), _l("You do not have permission to see this page.")),
+    404: (_l("Page not found"), _l("If you typed the web address, check it is correct.")),
+    405: (_l("That did not work"), _l("Go back and use the buttons on the page.")),
+    413: (_l("That is too large"), _l("The file or form you sent is too large.")),
+    429: (_l("Too many attempts"), _l("Wait a minute, then try again.")),
+    500: (_l("Sorry, something went wrong"), _l("Try again later. Nothing you sent has been lost.")),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(money=money, explain=explain, get_locale=get_locale,
+                                  form_errors=error_list)
+    login_manager.login_message = None
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        if request.path.startswith("/vote"):
+            response.headers["Referrer-Policy"] = "no-referrer"
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return _error_page(400, _("This form has expired"),
+                           _("Go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        code = error.code or 500
+        title, body = ERROR_TEXT.get(code, ERROR_TEXT[500] if code >= 500 else ERROR_TEXT[400])
+        return _error_page(code, str(title), str(body))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error")
+        title, body = ERROR_TEXT[500]
+        return _error_page(500, str(title), str(body))
+
+
+def _error_page(code: int, title: str, body: str):
+    if request.path.startswith("/api/"):
+        return jsonify(error=title, detail=body, status=code), code
+    return render_template("errors/error.html", code=code, title=title, body=body), code
+
