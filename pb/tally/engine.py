@@ -143,6 +143,8 @@ def tally(election: Election, rule: str = "greedy", settings: dict | None = None
                     params["step"] = len(decision.funded) + 1
                 decision.funded.append((j, award, Reason(reason.code, params)))
             decision.reasons.update(part.reasons)
+            if part.details:
+                decision.details[area] = part.details
     else:
         decision = _apply(profile, rule, settings, tie_break, profile.budget,
                           list(range(len(profile.ids))), excluded)
@@ -175,4 +177,4 @@ def build_result(profile: Profile, rule: str, settings: dict, tie_break: TieBrea
         rule=rule, settings=settings, tie_break=tie_break.to_dict(), budget=profile.budget,
         spent=spent, remaining=profile.budget - spent,
         selected=[profile.ids[j] for j, _, _ in decision.funded], projects=outcomes,
-        ballot_type=profile.ballot_type, voters=profile.voters)
+        ballot_type=profile.ballot_type, voters=profile.voters, details=decision.details)

@@ -239,6 +239,12 @@ def decode_number(value: Any) -> Any:
     return value
 
 
+def _decode_tree(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _decode_tree(v) for k, v in value.items()}
+    return decode_number(value)
+
+
 def _decode_params(params: dict) -> dict:
     return {k: (v if k in _ID_PARAMS else decode_number(v)) for k, v in params.items()}
 
@@ -263,6 +269,9 @@ class Result:
     ballot_type : str
     voters : int
     engine_version : str
+    details : dict
+        Rule-specific facts, e.g. for equal shares ``virtual_budget`` (the budget whose
+        equal shares gave the outcome) and ``passes`` (runs made by the completion).
     """
 
     rule: str
@@ -276,6 +285,7 @@ class Result:
     ballot_type: str = "approval"
     voters: int = 0
     engine_version: str = ENGINE_VERSION
+    details: dict = field(default_factory=dict)
 
     def outcome(self, project_id: str) -> ProjectOutcome:
         """Return the outcome of one project."""
@@ -299,6 +309,7 @@ class Result:
             "tie_break": dict(self.tie_break),
             "ballot_type": self.ballot_type,
             "voters": self.voters,
+            "details": encode(self.details),
             "budget": self.budget,
             "spent": self.spent,
             "remaining": self.remaining,
@@ -353,4 +364,5 @@ class Result:
             ballot_type=d.get("ballot_type", "approval"),
             voters=d.get("voters", 0),
             engine_version=d.get("engine_version", ENGINE_VERSION),
+            details=_decode_tree(d.get("details", {})),
         )

@@ -17,7 +17,10 @@ class Decision:
         ``(index, award, reason)`` in order of selection.
     reasons : dict
         Index to :class:`Reason` for every project not funded.
+    details : dict
+        Rule-specific facts recorded in the result.
     """
 
     funded: list = field(default_factory=list)
     reasons: dict[int, Reason] = field(default_factory=dict)
+    details: dict = field(default_factory=dict)

@@ -16,7 +16,7 @@ from math import gcd
 
 import numpy as np
 
-from pb.tally.model import Reason, TieBreak, TieError
+from pb.tally.model import Reason, TallyError, TieBreak, TieError
 from pb.tally.profile import Profile
 from pb.tally.rules import Decision
 from pb.tally.tiebreak import chain_keys
@@ -187,6 +187,33 @@ def _mes(profile, sup, candidates, virtual_budget, keys, tie_break, excluded, ru
     return funded, run, last
 
 
+def run_pass(profile: Profile, virtual_budget: int, tie_break: TieBreak | None = None,
+             candidates: list[int] | None = None, excluded: dict | None = None) -> list[str]:
+    """Run one MES pass at a fixed virtual budget, without completion or budget check.
+
+    Parameters
+    ----------
+    profile : Profile
+    virtual_budget : int
+        Each voter starts with ``virtual_budget / voters``.
+    tie_break : TieBreak, optional
+    candidates : list of int, optional
+    excluded : dict, optional
+
+    Returns
+    -------
+    list of str
+        Ids selected, in order; their cost may exceed the real budget.
+    """
+    tie_break = tie_break or TieBreak()
+    if candidates is None:
+        candidates = list(range(len(profile.ids)))
+    sup = _Supporters(profile, candidates)
+    funded, _, _ = _mes(profile, sup, candidates, virtual_budget, chain_keys(profile, tie_break),
+                        tie_break, excluded or {}, "equal-shares")
+    return [profile.ids[j] for j, _, _ in funded]
+
+
 def _exhaustive(profile, candidates, chosen, budget, excluded, supported):
     left = budget - sum(profile.costs[j] for j in chosen)
     blocked = set(chosen)
@@ -231,6 +258,7 @@ def equal_shares(profile: Profile, settings: dict, tie_break: TieBreak, *, budge
     if settings.get("completion") == "add1":
         inc = settings.get("increment", 100)
         step = 0
+        chosen_virtual = virtual
         best = _mes(profile, sup, candidates, virtual, keys, tie_break, excluded, rule)
         while not _exhaustive(profile, candidates, [j for j, _, _ in best[0]], budget, excluded, supported):
             step += 1
@@ -239,9 +267,11 @@ def equal_shares(profile: Profile, settings: dict, tie_break: TieBreak, *, budge
             if sum(profile.costs[j] for j, _, _ in nxt[0]) > budget:
                 break
             best = nxt
+            chosen_virtual = virtual + step * inc * n
             if len(best[0]) == sum(1 for j in candidates if supported(j)):
                 break
     else:
+        chosen_virtual = virtual
         best = _mes(profile, sup, candidates, virtual, keys, tie_break, excluded, rule)
     funded, run, last = best
     decision = Decision()
@@ -254,7 +284,8 @@ def equal_shares(profile: Profile, settings: dict, tie_break: TieBreak, *, budge
         params = {"step": step, "votes": profile.votes[j], "effective_votes": 1 / r, "payment": payment}
         decision.funded.append((j, profile.costs[j], Reason("es_funded", params)))
     if left < 0:
-        raise AssertionError("equal shares overspent")
+        raise TallyError(f"at a virtual budget of {virtual} equal shares selects projects costing "
+                         f"{budget - left}, more than the budget of {budget}")
     blocked = set(chosen)
     for j in chosen:
         blocked.update(excluded.get(j, ()))
@@ -285,5 +316,6 @@ def equal_shares(profile: Profile, settings: dict, tie_break: TieBreak, *, budge
         decision.reasons[j] = Reason("es_unaffordable", {
             "votes": profile.votes[j], "available": run.available(j) if supported(j) else Fraction(0),
             "cost": profile.costs[j], "effective_votes": eff})
-    decision.passes = passes
+    decision.details = {"virtual_budget": chosen_virtual, "share": Fraction(chosen_virtual, n),
+                        "passes": passes}
     return decision
