@@ -36,8 +36,7 @@ def parse_money(text: str | None, currency: str = "GBP") -> int:
     raw = (text or "").strip()
     if not raw:
         raise MoneyError(_l("Enter an amount."))
-    cleaned = re.sub(r"^[£$€]|\s|[£$€]$", "", raw)
-    cleaned = re.sub(r"^(GBP|EUR|PLN|USD|HUF|CHF)|(GBP|EUR|PLN|USD|HUF|CHF)$", "", cleaned, flags=re.I)
+    cleaned = re.sub(r"^(?:[£$€]|[A-Za-z]{3}(?=[\s\d.]))\s*|\s*(?:[£$€]|[A-Za-z]{3})$", "", raw)
     if cleaned.startswith("-"):
         raise MoneyError(_l("Enter an amount greater than zero."))
     match = _AMOUNT.match(cleaned)

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..models.proposal import SUMMARY_MAX
@@ -47,7 +48,8 @@ class ProposalForm(FlaskForm):
     cost = MoneyField(_l("How much do you need?"),
                       description=_l("In pounds, for example 1500 or 1,500.50."))
     area = SelectField(_l("Area (optional)"), coerce=int, validate_choice=False)
-    category = SelectField(_l("Category"), choices=[("", _l("Choose a category"))] + list(CATEGORIES.items()),
+    category = SelectField(_l("Category"), choices=[SelectChoice("", _l("Choose a category"))]
+                           + [SelectChoice(k, v) for k, v in CATEGORIES.items()],
                            validators=[DataRequired(_l("Choose a category."))])
     contact = StringField(_l("Contact email or phone for this project"), validators=[
         DataRequired(_l("Enter a contact email or phone number.")), Length(max=254)])

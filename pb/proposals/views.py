@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ..errors import DomainError
 from ..extensions import db
@@ -22,9 +23,9 @@ def new(slug: str):
     if not partnerships:
         abort(403)
     form = ProposalForm()
-    form.partnership.choices = [(p.id, p.name) for p in partnerships]
-    form.area.choices = [(0, _("Not specific to one area"))] + [
-        (a.id, f"{a.name} ({p.name})") for p in partnerships for a in p.areas]
+    form.partnership.choices = [SelectChoice(p.id, p.name) for p in partnerships]
+    form.area.choices = [SelectChoice(0, _("Not specific to one area"))] + [
+        SelectChoice(a.id, f"{a.name} ({p.name})") for p in partnerships for a in p.areas]
     if form.validate_on_submit():
         data = proposals.ProposalInput(
             partnership_id=form.partnership.data, title=form.title.data,

@@ -71,6 +71,8 @@ def ballot():
     return render_template(
         "vote/ballot.html", form=form, round=round_, projects=projects,
         chosen=set(chosen), total=sum(p.cost for p in projects if str(p.id) in set(chosen)),
+        summary_errors=[("project-" + str(projects[0].id) if projects else "", m)
+                        for m in form.form_errors],
     ), 400 if form.form_errors or form.errors else 200
 
 
