@@ -8,6 +8,7 @@ default), the unit the engine counts in.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import os
 from fractions import Fraction
@@ -121,12 +122,20 @@ def read(source, scale: int = 100):
         On any malformed or invalid content; the message names the line.
     """
     text, name = _load(source)
+    collecting = gc.isenabled()
+    gc.disable()  # the parser allocates one object per ballot and no cycles
     try:
         return _parse(text, scale)
     except PabulibError as e:
         if name:
             raise PabulibError(e.message, e.line, name) from None
         raise
+    finally:
+        if collecting:
+            gc.enable()
+
+
+_HEADINGS = ("META", "PROJECTS", "VOTES")
 
 
 def _votes(lines: list, number: int, header: list, ballots: list) -> int:
@@ -135,39 +144,48 @@ def _votes(lines: list, number: int, header: list, ballots: list) -> int:
     points_col = header.index("points") if "points" in header else None
     width = len(header)
     total = len(lines)
-    append = ballots.append
-    while number < total:
-        line = lines[number]
-        number += 1
-        if line.endswith("\r"):
-            line = line[:-1]
-        if not line:
-            continue
-        if '"' in line:
-            fields = _split(line)
-        else:
-            fields = line.split(";")
-        if len(fields) != width:
-            if not line.strip():
-                continue
-            if line.strip().upper() in ("META", "PROJECTS", "VOTES"):
-                return number - 1
-            raise PabulibError(f"expected {width} fields, found {len(fields)}", number)
-        vote = fields[vote_col]
-        if " " in vote:
-            vote = vote.strip()
-            choices = tuple(c.strip() for c in vote.split(",")) if vote else ()
-        else:
-            choices = tuple(vote.split(",")) if vote else ()
-        points = None
-        if points_col is not None:
-            pts = fields[points_col].strip()
+    end = next((k for k in range(number, total)
+                if len(lines[k]) < 12 and lines[k].strip().upper() in _HEADINGS), total)
+    block = [line[:-1] if line.endswith("\r") else line for line in lines[number:end]]
+    numbers = [k for k, line in enumerate(block, start=number + 1) if line.strip()]
+    if len(numbers) != len(block):
+        block = [lines[k - 1].rstrip("\r") for k in numbers]
+    if any('"' in line for line in block):
+        rows = [_split(line) for line in block]
+    else:
+        rows = [line.split(";") for line in block]
+    if any(len(row) != width for row in rows):
+        k = next(k for k, row in zip(numbers, rows) if len(row) != width)
+        raise PabulibError(f"expected {width} fields, found {len(next(r for r in rows if len(r) != width))}", k)
+    cache: dict[str, tuple] = {}
+
+    def parse_vote(vote: str) -> tuple:
+        got = cache.get(vote)
+        if got is None:
+            text = vote.strip()
+            got = tuple(c.strip() for c in text.split(",")) if text else ()
+            cache[vote] = got
+        return got
+
+    choices = [parse_vote(row[vote_col]) for row in rows]
+    if points_col is None:
+        ballots.extend(map(Ballot, choices, [None] * len(rows), numbers))
+        return end
+    points_cache: dict[str, tuple] = {}
+    points = []
+    for k, row in zip(numbers, rows):
+        text = row[points_col]
+        got = points_cache.get(text)
+        if got is None:
+            stripped = text.strip()
             try:
-                points = tuple(map(int, pts.split(","))) if pts else ()
+                got = tuple(int(p) for p in stripped.split(",")) if stripped else ()
             except ValueError:
-                raise PabulibError(f"points {pts!r} are not whole numbers", number) from None
-        append(Ballot(choices, points, number))
-    return number
+                raise PabulibError(f"points {stripped!r} are not whole numbers", k) from None
+            points_cache[text] = got
+        points.append(got)
+    ballots.extend(map(Ballot, choices, points, numbers))
+    return end
 
 
 def _parse(text: str, scale: int):

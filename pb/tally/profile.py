@@ -113,7 +113,14 @@ def build_profile(election: Election) -> Profile:
     knapsack = bt == "knapsack"
     plain = bt in ("approval", "knapsack", "choose-one")
     point_rows = None if plain else []
+    checked: dict[tuple, tuple] = {}
     for i, b in enumerate(election.ballots):
+        pts = b.points
+        if plain and pts is None:
+            ix = checked.get(b.choices)
+            if ix is not None:
+                rows.append(ix)
+                continue
         line = b.line
         try:
             ix = tuple(map(getter, b.choices))
@@ -128,7 +135,6 @@ def build_profile(election: Election) -> Profile:
         if max_c is not None and m > max_c:
             raise TallyError(f"{_where(b, i)} chooses {m} projects, more than the maximum of {max_c}", line)
         rows.append(ix)
-        pts = b.points
         if plain:
             if pts is not None:
                 raise TallyError(f"{_where(b, i)} gives points on a {bt} ballot", line)
@@ -138,6 +144,7 @@ def build_profile(election: Election) -> Profile:
                 total = sum(costs[j] for j in ix)
                 if total > max_cost:
                     raise TallyError(f"{_where(b, i)} chooses projects costing {total}, more than the limit of {max_cost}", line)
+            checked[b.choices] = ix
             continue
         if bt == "ranking" and pts is None:
             if m > len(pos_points):

@@ -1,0 +1,138 @@
+"""Benchmark the tally engine against pabutools on the two large pabulib elections.
+
+Every figure is a whole process, from file to answer: ``python -m pb.tally FILE`` for our
+engine, and a fresh interpreter that imports pabutools, parses the file and runs the rule for
+pabutools. Both outcomes are compared before any time is printed.
+
+Usage::
+
+    python bench/tally.py [--pabulib DIR] [--files NAME ...] [--skip-add1]
+
+The data directory defaults to ``../shared/pabulib`` beside the repository, or
+``$PB_PABULIB_DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DIR = Path(os.environ.get("PB_PABULIB_DIR", REPO.parent / "shared" / "pabulib"))
+FILES = ["Poland_Lodz_2022.pb", "Poland_Wroclaw_2015_150_-_500.pb"]
+
+# Runs the engine without importing the web application package `pb/__init__.py`
+# (Flask, SQLAlchemy), to show what the engine itself costs.
+ENGINE_ONLY = """
+import sys, types
+pkg = types.ModuleType("pb"); pkg.__path__ = [{pb!r}]; sys.modules["pb"] = pkg
+from pb.tally.cli import tally_command
+tally_command(sys.argv[1:], prog_name="pb tally")
+"""
+
+PABUTOOLS = """
+import json, sys
+from pabutools.election import Cost_Sat, parse_pabulib
+from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+from pabutools.tiebreaking import TieBreakingRule
+from pb.tally.tiebreak import lot
+path, rule = sys.argv[1], sys.argv[2]
+instance, profile = parse_pabulib(path)
+votes = {p.name: 0 for p in instance}
+for ballot in profile:
+    for p in ballot:
+        votes[p.name] += 1
+chain = TieBreakingRule(lambda inst, prof, p: (p.cost, -votes[p.name], lot("", p.name)))
+if rule == "greedy":
+    chosen = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat, tie_breaking=chain)
+else:
+    chosen = method_of_equal_shares(instance, profile, sat_class=Cost_Sat, tie_breaking=chain)
+print(json.dumps({"selected": sorted(p.name for p in chosen), "zero": sorted(n for n, v in votes.items() if v == 0)}))
+"""
+
+
+def timed(cmd: list[str]) -> tuple[float, str]:
+    """Run a command; return its wall time in seconds and its stdout."""
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stderr}")
+    return elapsed, done.stdout
+
+
+def ours(path: Path, args: list[str], engine_only: bool = False) -> tuple[float, dict]:
+    """Time our engine as a whole process; return (seconds, result dict)."""
+    if engine_only:
+        cmd = [sys.executable, "-c", ENGINE_ONLY.format(pb=str(REPO / "pb")), str(path), *args]
+    else:
+        cmd = [sys.executable, "-m", "pb.tally", str(path), *args]
+    elapsed, out = timed(cmd)
+    return elapsed, json.loads(out)
+
+
+def pabutools(path: Path, rule: str) -> tuple[float, dict]:
+    """Time pabutools as a whole process; return (seconds, {"selected", "zero"})."""
+    elapsed, out = timed([sys.executable, "-c", PABUTOOLS, str(path), rule])
+    return elapsed, json.loads(out)
+
+
+def line(label: str, ours_s: float, theirs_s: float | None, target: str) -> None:
+    """Print one row of the table."""
+    ratio = f"{theirs_s / ours_s:7.1f}x" if theirs_s else "        "
+    theirs = f"{theirs_s:9.2f} s" if theirs_s else "           "
+    print(f"  {label:<34} ours {ours_s:7.2f} s   pabutools {theirs}   ratio {ratio}   target {target}")
+
+
+def bench(path: Path, skip_add1: bool) -> bool:
+    """Benchmark one file; return True when every outcome matched."""
+    print(f"{path.name}")
+    ok = True
+    t_g, r_g = ours(path, ["--rule", "greedy"])
+    t_ge, r_ge = ours(path, ["--rule", "greedy"], engine_only=True)
+    p_g, q_g = pabutools(path, "greedy")
+    funded_with_votes = sorted(set(q_g["selected"]) - set(q_g["zero"]))
+    same = sorted(r_g["selected"]) == funded_with_votes and r_ge["selected"] == r_g["selected"]
+    ok &= same
+    print(f"  greedy: same outcome: {same} ({len(r_g['selected'])} projects"
+          f"{'; pabutools also funds zero-vote projects, ignored' if funded_with_votes != q_g['selected'] else ''})")
+    line("greedy (python -m pb.tally)", t_g, p_g, "< 0.5 s and >= 50x")
+    line("greedy (engine only, no web app)", t_ge, p_g, "< 0.5 s and >= 50x")
+    t_m, r_m = ours(path, ["--rule", "equal-shares", "--completion", "none"])
+    t_me, _ = ours(path, ["--rule", "equal-shares", "--completion", "none"], engine_only=True)
+    p_m, q_m = pabutools(path, "equal-shares")
+    same = sorted(r_m["selected"]) == q_m["selected"]
+    ok &= same
+    print(f"  equal shares, no completion: same outcome: {same} ({len(r_m['selected'])} projects)")
+    line("equal shares (python -m pb.tally)", t_m, p_m, ">= 50x")
+    line("equal shares (engine only)", t_me, p_m, ">= 50x")
+    if not skip_add1:
+        t_a, r_a = ours(path, ["--rule", "equal-shares", "--completion", "add1"])
+        t_ae, _ = ours(path, ["--rule", "equal-shares", "--completion", "add1"], engine_only=True)
+        print(f"  equal shares + add1: {r_a['details']['passes']} passes, {len(r_a['selected'])} projects, "
+              f"spent {r_a['spent']} of {r_a['budget']} (minor units)")
+        line("add1 vs one pabutools pass", t_a, p_m, ">= 20x")
+        line("add1 (engine only) vs one pass", t_ae, p_m, ">= 20x")
+    return ok
+
+
+def main() -> None:
+    """Run the benchmark and exit non-zero if any outcome differs."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pabulib", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--files", nargs="*", default=FILES)
+    parser.add_argument("--skip-add1", action="store_true")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; times are wall-clock, whole process")
+    ok = all([bench(args.pabulib / name, args.skip_add1) for name in args.files])
+    print("all outcomes match" if ok else "OUTCOMES DIFFER")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
