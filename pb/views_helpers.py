@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -11,7 +11,9 @@ from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
 from .models import User
-from .money import format_money
+from babel.numbers import get_currency_symbol
+
+from .money import format_money, minor_digits
 from .forms import error_list
 from .tally import Reason
 from .tally.explain import reason_text
@@ -58,7 +60,9 @@ ERROR_TEXT = {
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(money=money, explain=explain, get_locale=get_locale,
-                                  form_errors=error_list)
+                                  form_errors=error_list, minor_digits=minor_digits,
+                                  format_datetime=format_datetime,
+                                  currency_symbol=lambda c: get_currency_symbol(c, locale="en_GB"))
     login_manager.login_message = None
 
     @app.after_request

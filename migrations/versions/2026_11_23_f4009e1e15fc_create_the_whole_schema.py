@@ -43,6 +43,7 @@ def upgrade():
     sa.Column('action', sa.String(length=60), nullable=False),
     sa.Column('target_type', sa.String(length=40), nullable=False),
     sa.Column('target_id', sa.String(length=40), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=True),
     sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
@@ -53,6 +54,7 @@ def upgrade():
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_round_id'), ['round_id'], unique=False)
 
     op.create_table('partnerships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -253,6 +255,7 @@ def downgrade():
 
     op.drop_table('partnerships')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_log_round_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_action'))
 
     op.drop_table('audit_log')

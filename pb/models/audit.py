@@ -6,7 +6,8 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -14,6 +15,17 @@ from .types import UTCDateTime, utcnow
 from .user import User
 
 GENESIS = "0" * 64
+
+ACTION_LABELS = {
+    "user.created": _l("Account created"),
+    "proposal.submitted": _l("Proposal submitted"),
+    "proposal.approved": _l("Proposal approved for the ballot"),
+    "proposal.rejected": _l("Proposal rejected"),
+    "round.voting_opened": _l("Voting opened"),
+    "codes.issued": _l("Voting codes made"),
+    "round.voting_closed": _l("Voting closed and ballots counted"),
+    "round.results_published": _l("Results published"),
+}
 
 
 class AuditEntry(db.Model):
@@ -26,12 +38,18 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(60), index=True)
     target_type: Mapped[str] = mapped_column(String(40), default="")
     target_id: Mapped[str] = mapped_column(String(40), default="")
+    # The round the action concerns, if any; no foreign key, so the log outlives what it records.
+    round_id: Mapped[int | None] = mapped_column(Integer, index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     # Unique: two entries can never claim the same predecessor, so the chain cannot fork.
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     actor_user: Mapped[User | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
 
     def compute_hash(self) -> str:
         payload = {
@@ -41,6 +59,7 @@ class AuditEntry(db.Model):
             "action": self.action,
             "target_type": self.target_type,
             "target_id": self.target_id,
+            "round_id": self.round_id,
             "details": self.details,
             "prev_hash": self.prev_hash,
         }

@@ -18,7 +18,7 @@ class CodesForm(FlaskForm):
         _l("How many codes?"),
         validators=[InputRequired(_l("Enter how many codes to make, as a number.")),
                     NumberRange(min=1, max=MAX_CODES_PER_BATCH,
-                                message=_l("Choose between 1 and %(n)s codes.", n=MAX_CODES_PER_BATCH))])
+                                message=_l("Choose between 1 and %(n)s codes.", n=f"{MAX_CODES_PER_BATCH:,}"))])
     batch = StringField(_l("Label for this batch (optional)"),
                         description=_l("For example, the event or the street where the cards go."),
                         validators=[Optional(), Length(max=80)])

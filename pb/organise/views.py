@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from ..extensions import db
 from ..forms import ActionForm, show_error
 from ..main.views import get_round
 from ..models import AuditEntry, Proposal
+from ..models.proposal import SUBMITTED
 from ..services import access, proposals, rounds, tallying, voting
 from . import bp
 from .forms import CodesForm, RejectForm
@@ -30,8 +32,27 @@ def get_proposal(round_, proposal_id: int) -> Proposal:
     return proposal
 
 
-def _act(action, *args, success: str, slug: str):
-    """Run one state-changing service behind a CSRF-checked button, then go back."""
+CONFIRMATIONS = {
+    "open_voting": (_l("Open voting?"), _l("Residents can vote as soon as it opens. The projects on "
+                    "the ballot and how the money is shared cannot be changed afterwards."),
+                    _l("Yes, open voting")),
+    "close": (_l("Close voting and count?"), _l("Nobody can vote after this. The ballots are "
+              "counted at once; only staff see the result until you publish it."),
+              _l("Yes, close voting and count")),
+    "publish": (_l("Publish the results?"), _l("Everyone will be able to see the results. This "
+                "cannot be undone."), _l("Yes, publish the results")),
+}
+
+
+def _act(action, *args, success: str, slug: str, confirm: str):
+    """Ask first on GET; on a CSRF-checked POST run one state-changing service, then go back."""
+    if request.method == "GET":
+        round_ = args[0]
+        title, body, button = CONFIRMATIONS[confirm]
+        waiting = sum(1 for p in round_.proposals if p.status == SUBMITTED)
+        return render_template("organise/confirm.html", round=round_, title=title, body=body,
+                               button=button, form=ActionForm(),
+                               waiting=waiting if confirm == "open_voting" else 0)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -51,9 +72,8 @@ def round_dashboard(slug: str):
     """Show the organiser a round's proposals, voting and results."""
     round_ = get_organised_round(slug)
     entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.target_type == "round",
-                                 AuditEntry.target_id == str(round_.id))
-        .order_by(AuditEntry.id.desc()).limit(20))
+        select(AuditEntry).where(AuditEntry.round_id == round_.id)
+        .order_by(AuditEntry.id.desc()).limit(30))
     return render_template(
         "organise/round.html", round=round_, action_form=ActionForm(),
         ballots=rounds.ballot_count(round_), result=tallying.latest_result(round_),
@@ -66,8 +86,17 @@ def approve(slug: str, proposal_id: int):
     """Put a proposal on the ballot."""
     round_ = get_organised_round(slug)
     proposal = get_proposal(round_, proposal_id)
-    return _act(proposals.approve_proposal, proposal, slug=slug,
-                success=_("“%(title)s” is on the ballot.", title=proposal.title))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        proposals.approve_proposal(current_user, proposal)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("“%(title)s” is on the ballot.", title=proposal.title))
+    return redirect(url_for("organise.round_dashboard", slug=slug))
 
 
 @bp.route("/<slug>/proposals/<int:proposal_id>/reject", methods=["GET", "POST"])
@@ -91,12 +120,13 @@ def reject(slug: str, proposal_id: int):
                            proposal=proposal), 400 if form.errors else 200
 
 
-@bp.post("/<slug>/open-voting")
+@bp.route("/<slug>/open-voting", methods=["GET", "POST"])
 @login_required
 def open_voting(slug: str):
-    """Open voting on the approved projects."""
+    """Open voting on the approved projects, after asking."""
     round_ = get_organised_round(slug)
-    return _act(rounds.open_voting, round_, slug=slug, success=_("Voting is open."))
+    return _act(rounds.open_voting, round_, slug=slug, success=_("Voting is open."),
+                confirm="open_voting")
 
 
 @bp.route("/<slug>/codes", methods=["GET", "POST"])
@@ -119,20 +149,20 @@ def codes(slug: str):
                            issued=issued), 400 if form.errors else 200
 
 
-@bp.post("/<slug>/close")
+@bp.route("/<slug>/close", methods=["GET", "POST"])
 @login_required
 def close(slug: str):
-    """Close voting and count the ballots."""
+    """Close voting and count the ballots, after asking."""
     round_ = get_organised_round(slug)
     return _act(rounds.close_voting, round_, slug=slug,
                 success=_("Voting is closed and the ballots are counted. Check the result, "
-                          "then publish it."))
+                          "then publish it."), confirm="close")
 
 
-@bp.post("/<slug>/publish")
+@bp.route("/<slug>/publish", methods=["GET", "POST"])
 @login_required
 def publish(slug: str):
-    """Publish the counted result."""
+    """Publish the counted result, after asking."""
     round_ = get_organised_round(slug)
     return _act(rounds.publish_results, round_, slug=slug,
-                success=_("The results are now public."))
+                success=_("The results are now public."), confirm="publish")

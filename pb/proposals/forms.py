@@ -42,7 +42,9 @@ class ProposalForm(FlaskForm):
         _l("Summary in plain words"),
         description=_l("What it is and who it helps, in %(n)s characters or fewer.", n=SUMMARY_MAX),
         validators=[DataRequired(_l("Enter a short summary.")),
-                    Length(max=SUMMARY_MAX, message=_l("Keep the summary to %(n)s characters or fewer.", n=SUMMARY_MAX))])
+                    Length(max=SUMMARY_MAX, message=_l("Keep the summary to %(n)s characters or fewer.", n=SUMMARY_MAX))],
+        # No maxlength in the page: a browser would cut pasted text silently; the server says so.
+        render_kw={"maxlength": False})
     description = TextAreaField(_l("More detail (optional)"), validators=[
         Optional(), Length(max=10000, message=_l("Keep the detail to 10,000 characters or fewer."))])
     cost = MoneyField(_l("How much do you need?"),

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from ..extensions import db
-from ..models import AuditEntry, User
+from ..models import AuditEntry, Round, User
 from ..models.audit import GENESIS
 from ..models.types import utcnow
 
@@ -30,6 +30,7 @@ def record(actor: User | None, action: str, target: Any = None, **details: Any) 
         action=action,
         target_type=type(target).__name__.lower() if target is not None else "",
         target_id=str(getattr(target, "id", "")) if target is not None else "",
+        round_id=_round_id(target),
         details={k: v for k, v in details.items()},
         prev_hash=last or GENESIS,
     )
@@ -37,6 +38,12 @@ def record(actor: User | None, action: str, target: Any = None, **details: Any) 
     session.add(entry)
     session.flush()
     return entry
+
+
+def _round_id(target: Any) -> int | None:
+    if isinstance(target, Round):
+        return target.id
+    return getattr(target, "round_id", None)
 
 
 def verify_chain() -> list[int]:

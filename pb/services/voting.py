@@ -44,7 +44,7 @@ def issue_codes(user: User | None, round_: Round, count: int, batch: str = "") -
         access.require_organiser(user, round_)
     if not 1 <= count <= MAX_CODES_PER_BATCH:
         raise DomainError(
-            str(_l("Choose between 1 and %(n)s codes.", n=MAX_CODES_PER_BATCH)), field="count"
+            str(_l("Choose between 1 and %(n)s codes.", n=f"{MAX_CODES_PER_BATCH:,}")), field="count"
         )
     codes = [new_code() for _ in range(count)]
     db.session.add_all(
@@ -71,7 +71,9 @@ def find_credential(code: str, round_: Round | None = None) -> VoterCredential:
             field="code",
         )
     if credential.used_at is not None:
-        raise DomainError(str(_l("That code has already been used to vote.")), field="code")
+        raise DomainError(str(_l("That code has already been used to vote. If you voted, you can "
+                                 "check your vote with your receipt code. If you did not, ask the "
+                                 "organisers for help.")), field="code")
     if not credential.round.is_voting_open:
         raise DomainError(
             str(_l("Voting in %(round)s is not open.", round=credential.round.title)), field="code"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -142,8 +144,8 @@ def test_ballot_over_budget_keeps_the_choices(client, setup):
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "£5,500, which is £500 more than the £5,000 available" in html
-    for pid in chosen:
-        assert f'value="{pid}" checked' in html
+    ticked = re.findall(r'<input class="checkbox"[^>]*value="(\d+)"[^>]*\bchecked\b', html)
+    assert sorted(ticked) == sorted(chosen)
     assert client.get("/vote/review").headers["Location"] == "/vote/ballot"
 
 
@@ -209,3 +211,14 @@ def test_sign_in_with_a_wrong_password_keeps_the_email(client, setup):
     assert response.status_code == 400
     assert "The email address or password is not right." in html
     assert 'value="member@north.example"' in html
+
+
+def test_over_long_summary_is_refused_and_kept_whole(client, setup):
+    login(client, "member@north.example")
+    summary = "A bench for the pond. " * 20  # 440 characters
+    response = client.post("/proposals/new/ideas", data=_proposal_form(setup, summary=summary))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Keep the summary to 280 characters or fewer." in html
+    assert summary.strip() in html
+    assert 'maxlength' not in html.split('id="summary"')[1].split(">")[0]

@@ -93,3 +93,47 @@ def test_proposal_to_published_result(app, client):
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {"proposal.submitted", "proposal.approved", "round.voting_opened", "codes.issued",
             "round.voting_closed", "round.results_published"} <= actions
+
+
+def test_organiser_is_asked_before_opening_voting_and_warned_of_waiting_proposals(app, client):
+    council, (north,) = factories.council_with_partnerships(["North"])
+    factories.user(council, "organiser@council.example", ORGANISER)
+    round_ = factories.round_(council, slug="decides")
+    approved = factories.proposal(round_, north, "Approved", 100_00)
+    factories.proposal(round_, north, "Still waiting", 100_00, status="submitted")
+    db.session.commit()
+    login(client, "organiser@council.example")
+
+    page = client.get("/organise/decides/open-voting")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Open voting?" in html
+    assert "1 proposal is still waiting for review. It will not be on the ballot." in html
+    db.session.expire_all()
+    assert db.session.get(Round, round_.id).status == "proposals"   # GET changed nothing
+
+    client.post("/organise/decides/open-voting")
+    db.session.expire_all()
+    assert db.session.get(Round, round_.id).status == "voting"
+    history = client.get("/organise/decides").get_data(as_text=True)
+    assert "Voting opened" in history
+    client.post(f"/organise/decides/proposals/{approved.id}/approve")  # too late: refused
+    assert "The ballot cannot change once voting has opened." in client.get(
+        "/organise/decides").get_data(as_text=True)
+
+
+def test_round_history_names_proposal_decisions_in_plain_words(app, client):
+    council, (north,) = factories.council_with_partnerships(["North"])
+    factories.user(council, "organiser@council.example", ORGANISER)
+    factories.round_(council, slug="decides")
+    p = factories.proposal(factories.round_(council, slug="other"), north, "Elsewhere", 100_00,
+                           status="submitted")
+    mine = factories.proposal(db.session.scalars(select(Round).where(Round.slug == "decides")).one(),
+                              north, "Bench", 100_00, status="submitted")
+    db.session.commit()
+    login(client, "organiser@council.example")
+    client.post(f"/organise/decides/proposals/{mine.id}/approve")
+    client.post(f"/organise/other/proposals/{p.id}/approve")
+    history = client.get("/organise/decides").get_data(as_text=True).split("<h2>History</h2>")[1]
+    assert f"Proposal approved for the ballot (proposal {mine.id})" in history
+    assert f"(proposal {p.id})" not in history
+    assert "proposal.approved" not in history

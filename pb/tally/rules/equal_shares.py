@@ -57,8 +57,10 @@ class _Run:
     def __init__(self, profile: Profile, sup: _Supporters, virtual_budget: int):
         self.profile = profile
         self.sup = sup
-        self.den = max(profile.voters, 1)
-        self.num: list[int] = [virtual_budget]
+        share = Fraction(virtual_budget, max(profile.voters, 1))
+        self.den = share.denominator
+        self.num: list[int] = [share.numerator]
+        self.live = 1
         self.voter_class = np.zeros(profile.voters, dtype=np.int64)
 
     def _groups(self, j: int):
@@ -102,37 +104,44 @@ class _Run:
         classes, nz, _, nums, utils = self._groups(j)
         a, b = rho.numerator, rho.denominator
         den = self.den
-        num = [x * b for x in self.num]
-        den *= b
         top = 0
         fresh = []
         for x, u in zip(nums, utils):
             have = x * b
-            payment = min(have, a * u * self.den)
+            payment = min(have, a * u * den)
             top = max(top, payment)
             fresh.append(have - payment)
-        g = den
-        for x in num:
-            g = gcd(g, x)
+        g = b
         for x in fresh:
             g = gcd(g, x)
-        if g > 1:
-            num = [x // g for x in num]
-            fresh = [x // g for x in fresh]
-            den //= g
-        index = {x: k for k, x in enumerate(num)}
+        scale = b // g
+        if scale != 1:
+            self.num = [x * scale for x in self.num]
+            self.den = den * scale
+        num = self.num
+        local: dict[int, int] = {}
         mapping = np.zeros(max(nz) + 1, dtype=np.int64)
         for key, x in zip(nz, fresh):
-            k = index.get(x)
+            x //= g
+            k = local.get(x)
             if k is None:
                 k = len(num)
                 num.append(x)
-                index[x] = k
+                local[x] = k
             mapping[key] = k
         self.voter_class[self.sup.voters[j]] = mapping[classes]
-        paid_most = Fraction(top, self.den * b)
-        self.num, self.den = num, den
-        return paid_most
+        if len(num) > 2 * self.live + 64:
+            self._compact()
+        return Fraction(top, den * b)
+
+    def _compact(self) -> None:
+        """Drop budget classes no voter holds any more."""
+        used = np.flatnonzero(np.bincount(self.voter_class, minlength=len(self.num)))
+        remap = np.zeros(len(self.num), dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        self.voter_class = remap[self.voter_class]
+        self.num = [self.num[k] for k in used.tolist()]
+        self.live = len(self.num)
 
     def available(self, j: int) -> Fraction:
         """Return what project j's supporters hold together."""
