@@ -66,15 +66,17 @@ def project(proposal_id: int):
 @login_required
 def dashboard():
     """Show staff what they can work on."""
-    rounds = [r for r in db.session.scalars(select(Round).order_by(Round.created_at.desc()))
-              if access.can_organise(current_user, r)]
+    every = list(db.session.scalars(select(Round).order_by(Round.created_at.desc())))
+    rounds = [r for r in every if access.can_organise(current_user, r)]
+    scrutinising = [r for r in every if r not in rounds and r.status in ("closed", "published")
+                    and access.can_see_unpublished(current_user, r)]
     proposing = [r for r in _rounds(PROPOSALS) if access.proposing_partnerships(current_user, r)]
     mine = list(db.session.scalars(
         select(Proposal).where(Proposal.created_by_id == current_user.id)
         .order_by(Proposal.created_at.desc())
     ))
     return render_template("main/dashboard.html", organising=rounds, proposing=proposing,
-                           mine=mine)
+                           mine=mine, scrutinising=scrutinising)
 
 
 @bp.get("/healthz")

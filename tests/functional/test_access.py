@@ -96,3 +96,18 @@ def test_state_changes_need_a_csrf_token(csrf_app, world):
     assert client.post("/organise/decides/open-voting").status_code == 400
     db.session.refresh(round_)
     assert round_.status == "proposals"
+
+
+def test_scrutineer_sees_closed_results_before_publication(client, world):
+    from pb.services import rounds
+
+    round_, proposal, users = world
+    proposal.status = "approved"
+    rounds.open_voting(users["organiser"], round_)
+    rounds.close_voting(users["organiser"], round_)
+    db.session.commit()
+    assert client.get("/results/decides").status_code == 404
+    login(client, users["scrutineer"].email)
+    assert "Results you can check" in client.get("/dashboard").get_data(as_text=True)
+    preview = client.get("/results/decides")
+    assert preview.status_code == 200 and "not public yet" in preview.get_data(as_text=True)
