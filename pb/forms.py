@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_wtf import FlaskForm
 
 from .errors import DomainError
+from .extensions import db
 
 
 class ActionForm(FlaskForm):
@@ -27,3 +31,16 @@ def error_list(form: FlaskForm) -> list[tuple[str, str]]:
         for message in field.errors:
             found.append((field.id, str(message)))
     return found
+
+
+def attempt(form: FlaskForm, action: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+    """Run one service call: commit and return (True, result), or roll back, put the error on
+    the form beside its field, and return (False, None)."""
+    try:
+        result = action(*args)
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return False, None
+    db.session.commit()
+    return True, result

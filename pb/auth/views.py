@@ -6,9 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..errors import DomainError
-from ..extensions import db
-from ..forms import ActionForm, show_error
+from ..forms import ActionForm, attempt
 from ..services import accounts
 from . import bp
 from .forms import LoginForm
@@ -28,12 +26,8 @@ def login():
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.authenticate(form.email.data, form.password.data)
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            db.session.commit()
+        done, user = attempt(form, accounts.authenticate, form.email.data, form.password.data)
+        if done:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400

@@ -6,9 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..errors import DomainError
 from ..extensions import db
-from ..forms import ActionForm, show_error
+from ..forms import ActionForm, attempt
 from ..main.views import get_round
 from ..models import AuditEntry, Proposal
 from ..models.proposal import SUBMITTED
@@ -53,15 +52,18 @@ def _act(action, *args, success: str, slug: str, confirm: str):
         return render_template("organise/confirm.html", round=round_, title=title, body=body,
                                button=button, form=ActionForm(),
                                waiting=waiting if confirm == "open_voting" else 0)
-    if not ActionForm().validate_on_submit():
+    return _run(action, *args, success=success, slug=slug)
+
+
+def _run(action, *args, success: str, slug: str):
+    """Run one service behind a CSRF-checked button; say how it went on the round page."""
+    form = ActionForm()
+    if not form.validate_on_submit():
         abort(400)
-    try:
-        action(current_user, *args)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    done, _result = attempt(form, action, current_user, *args)
+    for message in form.form_errors:
+        flash(message, "error")
+    if done:
         flash(success)
     return redirect(url_for("organise.round_dashboard", slug=slug))
 
@@ -86,17 +88,8 @@ def approve(slug: str, proposal_id: int):
     """Put a proposal on the ballot."""
     round_ = get_organised_round(slug)
     proposal = get_proposal(round_, proposal_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        proposals.approve_proposal(current_user, proposal)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("“%(title)s” is on the ballot.", title=proposal.title))
-    return redirect(url_for("organise.round_dashboard", slug=slug))
+    return _run(proposals.approve_proposal, proposal, slug=slug,
+                success=_("“%(title)s” is on the ballot.", title=proposal.title))
 
 
 @bp.route("/<slug>/proposals/<int:proposal_id>/reject", methods=["GET", "POST"])
@@ -106,16 +99,10 @@ def reject(slug: str, proposal_id: int):
     round_ = get_organised_round(slug)
     proposal = get_proposal(round_, proposal_id)
     form = RejectForm()
-    if form.validate_on_submit():
-        try:
-            proposals.reject_proposal(current_user, proposal, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("“%(title)s” will not be on the ballot.", title=proposal.title))
-            return redirect(url_for("organise.round_dashboard", slug=slug))
+    if form.validate_on_submit() and attempt(form, proposals.reject_proposal, current_user,
+                                             proposal, form.reason.data)[0]:
+        flash(_("“%(title)s” will not be on the ballot.", title=proposal.title))
+        return redirect(url_for("organise.round_dashboard", slug=slug))
     return render_template("organise/reject.html", form=form, round=round_,
                            proposal=proposal), 400 if form.errors else 200
 
@@ -137,14 +124,8 @@ def codes(slug: str):
     form = CodesForm()
     issued: list[str] = []
     if form.validate_on_submit():
-        try:
-            issued = voting.issue_codes(current_user, round_, form.count.data,
-                                        form.batch.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        issued = attempt(form, voting.issue_codes, current_user, round_, form.count.data,
+                         form.batch.data or "")[1] or []
     return render_template("organise/codes.html", form=form, round=round_,
                            issued=issued), 400 if form.errors else 200
 

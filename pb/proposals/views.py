@@ -5,9 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ..errors import DomainError
-from ..extensions import db
-from ..forms import show_error
+from ..forms import attempt
 from ..main.views import get_round
 from ..services import access, proposals
 from . import bp
@@ -32,13 +30,8 @@ def new(slug: str):
             summary=form.summary.data, description=form.description.data or "",
             cost=form.cost.minor, area_id=form.area.data or None,
             category=form.category.data, contact=form.contact.data)
-        try:
-            proposal = proposals.submit_proposal(current_user, round_, data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+        done, proposal = attempt(form, proposals.submit_proposal, current_user, round_, data)
+        if done:
             flash(_("Your proposal has been sent for review."))
             return redirect(url_for("main.project", proposal_id=proposal.id))
     status = 400 if form.errors else 200
