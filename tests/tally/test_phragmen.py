@@ -13,7 +13,7 @@ def test_phragmen_balances_loads():
     assert r.selected == ["a", "c"]
     assert r.outcome("a").reason.params["load"] == 100
     assert r.outcome("c").reason.params["load"] == 150
-    assert reason_text(r.outcome("b").reason) == "Needed 3.10 but only 0 was left."
+    assert reason_text(r.outcome("b").reason) == "Needed 3.10 but only 3 was left."
 
 
 def test_phragmen_skips_what_no_longer_fits():
