@@ -9,6 +9,7 @@ from itertools import chain
 from pb.tally.model import BALLOT_TYPES, Election, TallyError
 
 POINT_TYPES = frozenset({"ranking", "scoring", "points"})
+ALIASES = {"cumulative": "points", "ordinal": "ranking", "choose-1": "choose-one"}
 
 
 @dataclass
@@ -82,7 +83,7 @@ def build_profile(election: Election) -> Profile:
     """
     if election._profile is not None:
         return election._profile
-    bt = election.ballot_type
+    bt = ALIASES.get(election.ballot_type, election.ballot_type)
     if bt not in BALLOT_TYPES:
         raise TallyError(f"unknown ballot type {bt!r}; use one of {', '.join(BALLOT_TYPES)}")
     budget = _positive_int(election.budget, "the budget")

@@ -41,3 +41,10 @@ def test_ranking_custom_position_points():
     r = tally(e, "greedy")
     assert {o.id: o.score for o in r.projects} == {"a": 10, "b": 1, "c": 11}
     assert r.selected == ["c"]
+
+
+def test_pabulib_ballot_type_names_are_accepted():
+    projects = [Project("a", 100), Project("b", 100)]
+    e = Election(budget=100, projects=projects, ballots=[Ballot(("b", "a"))], ballot_type="ordinal")
+    r = tally(e, "greedy")
+    assert (r.ballot_type, r.selected) == ("ranking", ["b"])
