@@ -18,14 +18,14 @@ from .tally.cli import tally_command
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
              load_dotenv=False, set_debug_flag=False)
-def main() -> None:
+def cli() -> None:
     """Participatory budgeting: run `pb db upgrade`, `pb demo`, `pb tally FILE.pb`, ..."""
 
 
-main.add_command(tally_command, "tally")
+cli.add_command(tally_command, "tally")
 
 
-@main.command("demo")
+@cli.command("demo")
 @click.option("--quiet", is_flag=True, help="Do not print logins and codes.")
 @with_appcontext
 def demo_command(quiet: bool) -> None:
@@ -42,7 +42,7 @@ def demo_command(quiet: bool) -> None:
         click.echo(demo.describe(current_app.instance_path))
 
 
-@main.command("create-admin")
+@cli.command("create-admin")
 @click.option("--email", prompt=True)
 @click.option("--name", default="")
 @click.option("--council", "council_name", default=None,
@@ -76,4 +76,4 @@ def create_admin_command(email: str, name: str, council_name: str | None, passwo
     click.echo(f"Created council administrator {user.email} for {council.name}.")
 
 
-__all__ = ["main"]
+__all__ = ["cli"]

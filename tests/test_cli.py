@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from pb.cli import main
+from pb.cli import cli as main
 from pb.extensions import db
 from pb.models import Ballot, Round, User
 
