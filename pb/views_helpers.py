@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel.numbers import get_currency_symbol
 from flask import Flask, jsonify, render_template, request
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
@@ -10,11 +11,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
-from .models import User
-from babel.numbers import get_currency_symbol
-
-from .money import format_money, minor_digits
 from .forms import error_list
+from .models import User
+from .money import format_money, minor_digits
 from .tally import Reason
 from .tally.explain import reason_text
 

@@ -66,14 +66,19 @@ def _config(url: str, instance) -> dict:
     }
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app(_config(database_url, tmp_path))
+def _running_app(config: dict):
+    """An app bound to its context; on teardown the tables are emptied for the next test."""
+    app = create_app(config)
     with app.app_context():
         yield app
         db.session.remove()
         _empty_all_tables()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    yield from _running_app(_config(database_url, tmp_path))
 
 
 def _empty_all_tables() -> None:
@@ -94,14 +99,7 @@ def client(app):
 @pytest.fixture
 def csrf_app(database_url, tmp_path):
     """An app with CSRF protection on, as in production."""
-    config = _config(database_url, tmp_path)
-    config["WTF_CSRF_ENABLED"] = True
-    app = create_app(config)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        _empty_all_tables()
-        db.engine.dispose()
+    yield from _running_app({**_config(database_url, tmp_path), "WTF_CSRF_ENABLED": True})
 
 
 def csrf_token(html: str) -> str:

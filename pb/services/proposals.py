@@ -10,7 +10,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import Area, Partnership, Proposal, Round, User
 from ..models.proposal import SUMMARY_MAX
-from ..models.round import PROPOSALS
+from ..models.round import DRAFT, PROPOSALS
 from ..money import format_money
 from . import access, audit
 
@@ -91,5 +91,5 @@ def reject_proposal(user: User, proposal: Proposal, reason: str) -> None:
 
 
 def _require_before_voting(round_: Round) -> None:
-    if round_.status not in ("draft", PROPOSALS):
+    if round_.status not in (DRAFT, PROPOSALS):
         raise DomainError(str(_l("The ballot cannot change once voting has opened.")))

@@ -82,7 +82,7 @@ def find_credential(code: str, round_: Round | None = None) -> VoterCredential:
 
 
 def ballot_projects(round_: Round) -> list[Proposal]:
-    """The projects on the ballot, cheapest first within title order kept stable."""
+    """The projects on the ballot, in title order."""
     return list(
         db.session.scalars(
             select(Proposal)
@@ -92,9 +92,13 @@ def ballot_projects(round_: Round) -> list[Proposal]:
     )
 
 
-def validate_choices(round_: Round, proposal_ids: Iterable[int | str]) -> list[Proposal]:
-    """Check an approval ballot: known projects, no repeats, within the limits and the pot."""
-    on_ballot = {p.id: p for p in ballot_projects(round_)}
+def validate_choices(round_: Round, proposal_ids: Iterable[int | str],
+                     projects: list[Proposal] | None = None) -> list[Proposal]:
+    """Check an approval ballot: known projects, no repeats, within the limits and the pot.
+
+    `projects` is the ballot if the caller has already loaded it.
+    """
+    on_ballot = {p.id: p for p in (ballot_projects(round_) if projects is None else projects)}
     chosen: list[Proposal] = []
     for raw in proposal_ids:
         try:

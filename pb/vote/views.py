@@ -56,21 +56,22 @@ def ballot():
         return _restart(_("Enter your voting code to start."))
     round_ = credential.round
     form = ActionForm()
-    chosen = [str(c) for c in state.get("choices", [])]
+    projects = voting.ballot_projects(round_)
+    chosen = {str(c) for c in state.get("choices", [])}
     if request.method == "POST":
-        chosen = request.form.getlist("projects")[:500]
+        submitted = request.form.getlist("projects")[:500]
+        chosen = set(submitted)
         if form.validate_on_submit():
             try:
-                picked = voting.validate_choices(round_, chosen)
+                picked = voting.validate_choices(round_, submitted, projects)
             except DomainError as error:
                 form.form_errors.append(error.message)
             else:
                 session[KEY] = {**state, "choices": [p.id for p in picked]}
                 return redirect(url_for("vote.review"))
-    projects = voting.ballot_projects(round_)
     return render_template(
-        "vote/ballot.html", form=form, round=round_, projects=projects,
-        chosen=set(chosen), total=sum(p.cost for p in projects if str(p.id) in set(chosen)),
+        "vote/ballot.html", form=form, round=round_, projects=projects, chosen=chosen,
+        total=sum(p.cost for p in projects if str(p.id) in chosen),
         summary_errors=[("project-" + str(projects[0].id) if projects else "", m)
                         for m in form.form_errors],
     ), 400 if form.form_errors or form.errors else 200
