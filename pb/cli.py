@@ -76,4 +76,21 @@ def create_admin_command(email: str, name: str, council_name: str | None, passwo
     click.echo(f"Created council administrator {user.email} for {council.name}.")
 
 
+@cli.group("mail")
+def mail_group() -> None:
+    """Email waiting in the outbox."""
+
+
+@mail_group.command("send")
+@with_appcontext
+def mail_send_command() -> None:
+    """Send the emails still waiting (for example after the mail server was down)."""
+    from .services import mail
+
+    sent, failed = mail.send_queued(limit=10_000)
+    click.echo(f"Sent {sent} email(s); {failed} could not be sent.")
+    if failed:
+        sys.exit(1)
+
+
 __all__ = ["cli"]

@@ -43,4 +43,7 @@ def attempt(form: FlaskForm, action: Callable[..., Any], *args: Any) -> tuple[bo
         show_error(form, error)
         return False, None
     db.session.commit()
+    from .services import mail
+
+    mail.send_if_queued()
     return True, result

@@ -6,8 +6,11 @@ cannot be reached, the tests fail rather than skip.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
+import socket
 
 import pytest
 from flask_migrate import upgrade
@@ -63,6 +66,10 @@ def _config(url: str, instance) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "INSTANCE_PATH": str(instance),
+        # Nothing listens here: tests that read email use the `mailbox` fixture.
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 9,
+        "MAIL_DEFAULT_SENDER": "pb@council.example",
     }
 
 
@@ -107,3 +114,42 @@ def csrf_token(html: str) -> str:
         r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+class Mailbox:
+    """What a real SMTP server, running in this process, received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    @staticmethod
+    def body(message) -> str:
+        return message.get_body(("plain",)).get_content()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mailbox(app):
+    """An aiosmtpd server on loopback that the app sends its email to."""
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    port = _free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield box
+    controller.stop()

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, make_response, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select, text
 
 from ..extensions import db
-from ..models import Proposal, Round
+from ..models import Photo, Proposal, Round
 from ..models.round import PROPOSALS, PUBLISHED, VOTING
 from ..services import access, voting
 from ..vote.forms import CodeForm
@@ -77,6 +77,19 @@ def dashboard():
     ))
     return render_template("main/dashboard.html", organising=rounds, proposing=proposing,
                            mine=mine, scrutinising=scrutinising)
+
+
+@bp.get("/photos/<int:photo_id>.jpg")
+def photo(photo_id: int):
+    """Serve a photo as we re-encoded it."""
+    found = db.session.get(Photo, photo_id)
+    if found is None:
+        abort(404)
+    response = make_response(found.data)
+    response.headers["Content-Type"] = "image/jpeg"
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Disposition"] = f'inline; filename="photo-{found.id}.jpg"'
+    return response
 
 
 @bp.get("/healthz")

@@ -2,6 +2,8 @@
 
 from .audit import AuditEntry
 from .council import Area, Council, Partnership
+from .outbox import OutgoingEmail
+from .photo import Photo
 from .proposal import Proposal
 from .result import TallyResult
 from .round import Round
@@ -15,7 +17,9 @@ __all__ = [
     "BallotChoice",
     "Council",
     "Membership",
+    "OutgoingEmail",
     "Partnership",
+    "Photo",
     "Proposal",
     "Round",
     "TallyResult",
