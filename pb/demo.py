@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Area, Council, Partnership, Proposal, Round, VoterCredential
-from .models.proposal import APPROVED
+from .models.proposal import SHORTLISTED
 from .models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER, VOLUNTEER
 from .services import accounts, rounds, voting
 
@@ -190,7 +190,7 @@ def _proposal(round_, partnership, area_name, title, cost, category, summary) ->
                         proposer_type="partnership", proposer_name=partnership.name,
                         title=title, summary=summary, cost=cost, category=category,
                         contact="hello@" + partnership.slug + ".example", illustrative=True,
-                        status=APPROVED)
+                        status=SHORTLISTED)
     db.session.add(proposal)
     db.session.flush()
     return proposal

@@ -6,9 +6,44 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, StringField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from .errors import DomainError
+from .errors import DomainError, Refused
 from .extensions import db
+from .money import MoneyError, parse_money
+
+
+class MoneyField(StringField):
+    """A text box for an amount of money; `.minor` holds the parsed amount in minor units.
+
+    With `optional=True` an empty box is allowed and `.minor` is None.
+    """
+
+    minor: int | None = None
+
+    def __init__(self, *args, currency: str = "GBP", optional: bool = False, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "spellcheck": "false"})
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.optional = optional
+
+    def pre_validate(self, form):
+        self.minor = None
+        if self.optional and not (self.data or "").strip():
+            return
+        try:
+            self.minor = parse_money(self.data, self.currency)
+        except MoneyError as error:
+            raise ValidationError(str(error)) from error
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes with one name: a fieldset of choices that needs no JavaScript."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class ActionForm(FlaskForm):
@@ -17,6 +52,11 @@ class ActionForm(FlaskForm):
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
     """Attach a domain error to the field it concerns, or to the form as a whole."""
+    for problem in getattr(error, "problems", None) or []:
+        if problem is not error:
+            show_error(form, problem)
+    if getattr(error, "problems", None):
+        return
     field = getattr(form, error.field, None) if error.field else None
     if field is not None and hasattr(field, "errors"):
         field.errors = list(field.errors) + [error.message]
@@ -28,8 +68,17 @@ def error_list(form: FlaskForm) -> list[tuple[str, str]]:
     """(field id, message) pairs for the error summary at the top of a page."""
     found = [("", str(m)) for m in form.form_errors]
     for field in form:
-        for message in field.errors:
-            found.append((field.id, str(message)))
+        found.extend(_field_errors(field))
+    return found
+
+
+def _field_errors(field) -> list[tuple[str, str]]:
+    """Errors of a field; for a list of sub-forms, each sub-field's own, then the list's."""
+    found: list[tuple[str, str]] = []
+    for entry in getattr(field, "entries", None) or []:
+        for sub in getattr(entry, "form", [entry]):
+            found.extend((sub.id, str(m)) for m in sub.errors if isinstance(m, str))
+    found.extend((field.id, str(m)) for m in field.errors if isinstance(m, str))
     return found
 
 
@@ -41,6 +90,12 @@ def attempt(form: FlaskForm, action: Callable[..., Any], *args: Any) -> tuple[bo
     except DomainError as error:
         db.session.rollback()
         show_error(form, error)
+        if isinstance(error, Refused) and error.audit:
+            from .services import audit
+
+            actor, action, target, details = error.audit
+            audit.record(actor, action, target, **details)
+            db.session.commit()
         return False, None
     db.session.commit()
     from .services import mail

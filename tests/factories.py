@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pb.extensions import db
 from pb.models import Council, Partnership, Proposal, Round
-from pb.models.proposal import APPROVED
+from pb.models.proposal import SHORTLISTED
 from pb.services import accounts
 
 PASSWORD = "correct horse battery"
@@ -35,7 +35,7 @@ def round_(council, slug="spring", pot=100_000_00, status="proposals", partnersh
     return r
 
 
-def proposal(round_, partnership, title, cost, status=APPROVED):
+def proposal(round_, partnership, title, cost, status=SHORTLISTED):
     p = Proposal(round=round_, partnership=partnership, title=title, summary=f"About {title}",
                  cost=cost, status=status, proposer_name=partnership.name, contact="x@example.org")
     db.session.add(p)

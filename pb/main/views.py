@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from flask import abort, make_response, render_template
+from flask import abort, make_response, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select, text
 
 from ..extensions import db
 from ..models import Photo, Proposal, Round
 from ..models.round import PROPOSALS, PUBLISHED, VOTING
-from ..services import access, voting
+from ..models.proposal import PUBLIC
+from ..services import access, browse, proposals, voting
 from ..vote.forms import CodeForm
 from . import bp
 
@@ -38,28 +39,50 @@ def index():
     )
 
 
-@bp.get("/rounds/<slug>")
-def round_page(slug: str):
-    """Show a round and the projects on its ballot."""
+def get_public_round(slug: str) -> Round:
+    """A round the public may see (anything but a draft, unless the user is staff), or 404."""
     round_ = get_round(slug)
     if round_.status == "draft" and not access.can_see_unpublished(current_user, round_):
         abort(404)
+    return round_
+
+
+@bp.get("/rounds/<slug>")
+def round_page(slug: str):
+    """Show a round, its timetable and the projects on its ballot."""
+    round_ = get_public_round(slug)
     return render_template("main/round.html", round=round_,
-                           projects=voting.ballot_projects(round_))
+                           projects=voting.ballot_projects(round_),
+                           band=proposals.band_text(round_),
+                           proposed=browse.count_public(round_))
+
+
+@bp.get("/rounds/<slug>/proposals")
+def browse_proposals(slug: str):
+    """List a round's proposals, filtered by area, category and status."""
+    round_ = get_public_round(slug)
+    found = browse.public_proposals(round_, area=request.args.get("area", ""),
+                                    category=request.args.get("category", ""),
+                                    status=request.args.get("status", ""))
+    return render_template("main/proposals.html", round=round_, proposals=found,
+                           filters=browse.filters(round_), chosen=request.args,
+                           results=browse.outcomes(round_))
 
 
 @bp.get("/projects/<int:proposal_id>")
 def project(proposal_id: int):
-    """Show one project on a ballot."""
+    """Show one proposal: what it is, what it costs, where it stands, and its result."""
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         abort(404)
-    if proposal.status != "approved" and not (
+    if proposal.status not in PUBLIC and not (
         access.can_see_unpublished(current_user, proposal.round)
         or (current_user.is_authenticated and proposal.created_by_id == current_user.id)
     ):
         abort(404)
-    return render_template("main/project.html", proposal=proposal, round=proposal.round)
+    outcome = browse.outcomes(proposal.round).get(proposal.id)
+    return render_template("main/project.html", proposal=proposal, round=proposal.round,
+                           outcome=outcome)
 
 
 @bp.get("/dashboard")

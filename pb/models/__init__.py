@@ -4,7 +4,7 @@ from .audit import AuditEntry
 from .council import Area, Council, Partnership
 from .outbox import OutgoingEmail
 from .photo import Photo
-from .proposal import Proposal
+from .proposal import Proposal, ProposalCostLine, ProposalEvent
 from .result import TallyResult
 from .round import Round
 from .user import Membership, User
@@ -21,6 +21,8 @@ __all__ = [
     "Partnership",
     "Photo",
     "Proposal",
+    "ProposalCostLine",
+    "ProposalEvent",
     "Round",
     "TallyResult",
     "User",

@@ -5,28 +5,63 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import DomainError
 from ..extensions import db
-from .council import Council, Partnership
+from .council import Area, Council, Partnership
 from .types import UTCDateTime, utcnow
 
 DRAFT = "draft"
 PROPOSALS = "proposals"
+REVIEW = "review"
 VOTING = "voting"
 CLOSED = "closed"
 PUBLISHED = "published"
-STATUSES = (DRAFT, PROPOSALS, VOTING, CLOSED, PUBLISHED)
+STATUSES = (DRAFT, PROPOSALS, REVIEW, VOTING, CLOSED, PUBLISHED)
+# Before voting opens the ballot, the rule and the pot may change; from then on they are fixed.
+BEFORE_VOTING = (DRAFT, PROPOSALS, REVIEW)
 
 STATUS_LABELS = {
     DRAFT: _l("Being set up"),
     PROPOSALS: _l("Taking proposals"),
+    REVIEW: _l("Proposals being reviewed"),
     VOTING: _l("Voting open"),
     CLOSED: _l("Voting closed, results being checked"),
     PUBLISHED: _l("Results published"),
 }
+
+
+# Ballot types the ballot page offers; the tally engine knows more (ranking, scoring, points).
+BALLOT_TYPES = {
+    "approval": _l("Residents choose as many projects as they like"),
+    "knapsack": _l("Residents choose projects up to a spending limit"),
+}
+RULES = {
+    "greedy": _l("Most votes first: each project is funded in turn if it still fits in what is "
+                 "left"),
+    "greedy-no-skip": _l("Most votes first, stopping at the first project that does not fit"),
+    "greedy-threshold": _l("Most votes first, but only projects backed by at least a set share "
+                           "of voters"),
+    "equal-shares": _l("Equal shares: each voter gets an equal part of the pot to spend on the "
+                       "projects they chose"),
+    "phragmen": _l("Phragmén: spreads funding so that as many voters as possible see a project "
+                   "they backed funded"),
+}
+TIE_BREAKS = {
+    "chain": _l("Lowest cost first, then most votes, then by lot from a published seed"),
+    "refuse": _l("Do not decide: stop the count so that the organisers settle the tie"),
+}
+# What cannot change once voting has opened.
+FROZEN_FIELDS = ("pot", "currency", "ballot_type", "ballot_settings", "rule", "rule_settings",
+                 "tie_break", "allow_vote_change")
+
+round_areas = db.Table(
+    "round_areas",
+    Column("round_id", ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class Round(db.Model):
@@ -43,9 +78,20 @@ class Round(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
 
+    # The amount one project may ask for: None means no lower or upper limit but the pot.
+    award_min: Mapped[int | None] = mapped_column(BigInteger)
+    award_max: Mapped[int | None] = mapped_column(BigInteger)
+    # Category keys (see pb.models.proposal.CATEGORIES) or labels the organiser typed.
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+
+    # The published timetable; the organiser moves the round from phase to phase.
+    proposals_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     proposals_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shortlist_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voting_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voting_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivery_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voting_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voting_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -64,7 +110,41 @@ class Round(db.Model):
     proposals: Mapped[list["Proposal"]] = relationship(  # noqa: F821
         back_populates="round", order_by="Proposal.id"
     )
+    areas: Mapped[list[Area]] = relationship(secondary=round_areas, order_by="Area.name")
 
+    @property
+    def settings_frozen(self) -> bool:
+        return self.status not in BEFORE_VOTING
+
+    @property
+    def is_taking_proposals(self) -> bool:
+        return self.status == PROPOSALS
+
+    def areas_in_play(self) -> list[Area]:
+        """The areas proposals may name: those chosen, else every area of the partnership(s)."""
+        if self.areas:
+            return list(self.areas)
+        partnerships = [self.partnership] if self.partnership else self.council.partnerships
+        return sorted((a for p in partnerships for a in p.areas), key=lambda a: a.name)
+
+    def category_choices(self) -> list[tuple[str, str]]:
+        from .proposal import CATEGORIES
+
+        keys = self.categories or list(CATEGORIES)
+        return [(k, str(CATEGORIES.get(k, k))) for k in keys]
+
+    def timetable(self) -> list[tuple[str, datetime]]:
+        """(phase, date) pairs the organiser has set, in order."""
+        phases = [
+            (_l("Proposals open"), self.proposals_open_at),
+            (_l("Proposals close and review begins"), self.proposals_close_at),
+            (_l("Shortlist announced"), self.shortlist_at),
+            (_l("Voting opens"), self.voting_opens_at),
+            (_l("Voting closes"), self.voting_closes_at),
+            (_l("Results published"), self.results_at),
+            (_l("Projects delivered by"), self.delivery_by),
+        ]
+        return [(str(label), when) for label, when in phases if when is not None]
     @property
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status])
@@ -82,12 +162,17 @@ class Round(db.Model):
             raise DomainError(message)
 
     def open_proposals(self) -> None:
-        self._require(DRAFT, message=str(_l("Only a round being set up can start taking proposals.")))
+        self._require(DRAFT, REVIEW,
+                      message=str(_l("Only a round before voting can start taking proposals.")))
         self.status = PROPOSALS
+
+    def close_proposals(self) -> None:
+        self._require(PROPOSALS, message=str(_l("The round is not taking proposals.")))
+        self.status = REVIEW
 
     def open_voting(self, seed: str) -> None:
         self._require(
-            DRAFT, PROPOSALS, message=str(_l("Voting can only open before it has opened once."))
+            *BEFORE_VOTING, message=str(_l("Voting can only open before it has opened once."))
         )
         self.status = VOTING
         self.voting_opened_at = utcnow()

@@ -1,12 +1,19 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                ValidationError)
+
+from ..forms import MoneyField, MultiCheckboxField
 
 from ..services.voting import MAX_CODES_PER_BATCH
 
 
 class RejectForm(FlaskForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "reject")  # three such forms share the review page
+        super().__init__(*args, **kwargs)
+
     reason = TextAreaField(_l("Why is it not going on the ballot?"),
                            description=_l("The proposer will see this."),
                            validators=[DataRequired(_l("Say why, so the proposer knows.")),
@@ -22,3 +29,134 @@ class CodesForm(FlaskForm):
     batch = StringField(_l("Label for this batch (optional)"),
                         description=_l("For example, the event or the street where the cards go."),
                         validators=[Optional(), Length(max=80)])
+
+
+class ChangesForm(FlaskForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "changes")  # three such forms share the review page
+        super().__init__(*args, **kwargs)
+
+    note = TextAreaField(_l("What should the proposer change?"),
+                         description=_l("The proposer will see this and can then edit and send "
+                                        "the proposal again."),
+                         validators=[DataRequired(_l("Say what should change.")),
+                                     Length(max=2000)])
+
+
+class AdjustCostForm(FlaskForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "cost")  # three such forms share the review page
+        super().__init__(*args, **kwargs)
+
+    amount = MoneyField(_l("New amount"), description=_l("In pounds, for example 1500."))
+    reason = TextAreaField(_l("Why does the amount change?"),
+                           description=_l("The proposer will see this."),
+                           validators=[DataRequired(_l("Say why the amount changes, so the "
+                                                       "proposer knows.")), Length(max=2000)])
+
+
+DATE_HINT = _l("For example 2027-03-14, or 2027-03-14 10:00. UK time.")
+
+
+class DateTimeText(StringField):
+    """A date, with an optional time, typed in UK time; `.when` holds it in UTC or None."""
+
+    when = None
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("description", DATE_HINT)
+        super().__init__(*args, **kwargs)
+
+    def pre_validate(self, form):
+        self.when = None
+        text = (self.data or "").strip()
+        if not text:
+            return
+        try:
+            self.when = parse_uk_datetime(text)
+        except ValueError as error:
+            raise ValidationError(str(_l("Enter a real date, like 2027-03-14 or 14/03/2027, with "
+                                         "a time if you want one, like 10:00."))) from error
+
+
+def parse_uk_datetime(text: str):
+    """Parse "2027-03-14", "2027-03-14T10:00", "14/03/2027 10:00" as UK time, return UTC."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    cleaned = " ".join(text.replace("T", " ").split())
+    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y"):
+        try:
+            local = datetime.strptime(cleaned, pattern)
+        except ValueError:
+            continue
+        if not 2000 <= local.year <= 2100:
+            raise ValueError(text)
+        return local.replace(tzinfo=ZoneInfo("Europe/London")).astimezone(timezone.utc)
+    raise ValueError(text)
+
+
+def uk_input(when) -> str:
+    """A stored UTC time as the organiser would type it back."""
+    if when is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    local = when.astimezone(ZoneInfo("Europe/London"))
+    return local.strftime("%Y-%m-%d") if (local.hour, local.minute) == (0, 0) else \
+        local.strftime("%Y-%m-%d %H:%M")
+
+
+class RoundForm(FlaskForm):
+    """A round's settings. The pot, the ballot and the rule are fixed once voting opens."""
+
+    title = StringField(_l("Name of the round"),
+                        description=_l("For example: Macclesfield Decides 2027."),
+                        validators=[DataRequired(_l("Enter a name for the round.")),
+                                    Length(max=200, message=_l("Keep the name to 200 characters or "
+                                                               "fewer."))])
+    description = TextAreaField(_l("What is the round for? (optional)"),
+                                validators=[Optional(), Length(max=5000)])
+    partnership = SelectField(_l("Who runs it?"), coerce=int, validate_choice=False)
+    pot = MoneyField(_l("The pot: how much to share out"),
+                     description=_l("In pounds, for example 100000."))
+    currency = SelectField(_l("Currency"), choices=[("GBP", _l("Pounds (GBP)")),
+                                                    ("EUR", _l("Euros (EUR)"))])
+    award_min = MoneyField(_l("Smallest amount a project may ask for (optional)"), optional=True)
+    award_max = MoneyField(_l("Largest amount a project may ask for (optional)"), optional=True,
+                           description=_l("Leave both empty to allow anything up to the pot. "
+                                          "For small grants “up to £250”, fill in only this one."))
+    categories = MultiCheckboxField(_l("Categories"), validate_choice=False,
+                                    description=_l("Leave all unticked to offer every category."))
+    extra_categories = TextAreaField(
+        _l("Other categories (optional)"), description=_l("One on each line."),
+        validators=[Optional(), Length(max=2000)])
+    areas = MultiCheckboxField(_l("Areas in play"), coerce=int, validate_choice=False,
+                               description=_l("Leave all unticked to include every area."))
+    proposals_open_at = DateTimeText(_l("Proposals open"))
+    proposals_close_at = DateTimeText(_l("Proposals close and review begins"))
+    shortlist_at = DateTimeText(_l("Shortlist announced"))
+    voting_opens_at = DateTimeText(_l("Voting opens"))
+    voting_closes_at = DateTimeText(_l("Voting closes"))
+    results_at = DateTimeText(_l("Results published"))
+    delivery_by = DateTimeText(_l("Projects delivered by"))
+    ballot_type = RadioField(_l("How residents vote"), validate_choice=False)
+    min_choices = IntegerField(_l("Fewest projects a voter must choose (optional)"),
+                               validators=[Optional(), NumberRange(min=1, max=100, message=_l(
+                                   "Enter a number from 1 to 100."))])
+    max_choices = IntegerField(_l("Most projects a voter may choose (optional)"),
+                               validators=[Optional(), NumberRange(min=1, max=100, message=_l(
+                                   "Enter a number from 1 to 100."))])
+    budget_limit = MoneyField(_l("Spending limit for each voter (optional)"), optional=True,
+                              description=_l("Only for voting up to a spending limit. Leave "
+                                             "empty to use the whole pot."))
+    rule = RadioField(_l("How the money is shared"), validate_choice=False)
+    threshold_percent = IntegerField(
+        _l("Share of voters a project needs, in per cent"),
+        description=_l("Only for the rule with a minimum share."),
+        validators=[Optional(), NumberRange(min=1, max=100, message=_l(
+            "Enter a number from 1 to 100."))])
+    use_leftover = BooleanField(_l("With equal shares, use money left over by raising every "
+                                   "voter's share until the pot is spent"))
+    tie_break = RadioField(_l("If two projects tie"), validate_choice=False)
+    allow_vote_change = BooleanField(_l("Residents may change their vote until voting closes"))

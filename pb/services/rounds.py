@@ -1,16 +1,23 @@
-"""A round's life: open voting, close and count, publish."""
+"""A round's life: set up, take proposals, open voting, close and count, publish."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..errors import DomainError
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..errors import DomainError, Refused
 from ..extensions import db
-from ..models import Ballot, Proposal, Round, TallyResult, User
-from ..models.proposal import APPROVED
+from ..models import Area, Ballot, Council, Partnership, Proposal, Round, TallyResult, User
+from ..models.round import BALLOT_TYPES, FROZEN_FIELDS, RULES, TIE_BREAKS
+from ..models.user import COUNCIL_ADMIN, ORGANISER
+from ..money import format_money
+from ..models.proposal import SHORTLISTED
 from . import access, audit, tallying
 
 
@@ -20,10 +27,11 @@ def open_voting(user: User | None, round_: Round) -> None:
         access.require_organiser(user, round_)
     on_ballot = db.session.scalar(
         select(func.count()).select_from(Proposal)
-        .where(Proposal.round_id == round_.id, Proposal.status == APPROVED)
+        .where(Proposal.round_id == round_.id, Proposal.status == SHORTLISTED)
     )
     if not on_ballot:
-        raise DomainError(str(_l("Approve at least one proposal before opening voting.")))
+        raise DomainError(str(_l("Put at least one proposal on the ballot before opening "
+                                 "voting.")))
     round_.open_voting(seed=secrets.token_hex(8))
     audit.record(user, "round.voting_opened", round_, projects=on_ballot,
                  ballot_type=round_.ballot_type, rule=round_.rule,
@@ -56,3 +64,196 @@ def ballot_count(round_: Round) -> int:
     return db.session.scalar(
         select(func.count()).select_from(Ballot).where(Ballot.round_id == round_.id)
     ) or 0
+
+
+@dataclass
+class RoundInput:
+    """A round's settings as the organiser gave them; amounts in minor units."""
+
+    title: str
+    pot: int | None
+    currency: str = "GBP"
+    slug: str = ""
+    description: str = ""
+    partnership_id: int | None = None  # None: the whole council
+    award_min: int | None = None
+    award_max: int | None = None
+    categories: list[str] = field(default_factory=list)
+    area_ids: list[int] = field(default_factory=list)
+    dates: dict[str, datetime | None] = field(default_factory=dict)
+    ballot_type: str = "approval"
+    ballot_settings: dict = field(default_factory=dict)
+    rule: str = "greedy"
+    rule_settings: dict = field(default_factory=dict)
+    tie_break: str = "chain"
+    allow_vote_change: bool = False
+
+
+DATE_FIELDS = ("proposals_open_at", "proposals_close_at", "shortlist_at", "voting_opens_at",
+               "voting_closes_at", "results_at", "delivery_by")
+CURRENCIES = ("GBP", "EUR")
+
+
+def organising_scopes(user: User) -> list[tuple[Council, Partnership | None]]:
+    """Where `user` may create rounds: whole councils, or single partnerships."""
+    scopes: dict[tuple[int, int | None], tuple[Council, Partnership | None]] = {}
+    for m in user.memberships:
+        if m.role not in (COUNCIL_ADMIN, ORGANISER):
+            continue
+        if m.partnership_id is None:
+            scopes[(m.council_id, None)] = (m.council, None)
+            for p in m.council.partnerships:
+                scopes[(m.council_id, p.id)] = (m.council, p)
+        else:
+            scopes[(m.council_id, m.partnership_id)] = (m.council, m.partnership)
+    return sorted(scopes.values(), key=lambda s: (s[0].name, s[1].name if s[1] else ""))
+
+
+def create_round(user: User, council: Council, data: RoundInput) -> Round:
+    """Set up a new round, ready to take proposals."""
+    partnership = db.session.get(Partnership, data.partnership_id) if data.partnership_id else None
+    if (council, partnership) not in organising_scopes(user):
+        raise DomainError(str(_l("Choose a partnership you organise.")), field="partnership")
+    round_ = Round(council=council, partnership=partnership, status="draft")
+    round_.slug = _unique_slug(data.slug or data.title)
+    _validate(round_, data)
+    _apply_open_settings(round_, data)
+    _apply_frozen_settings(round_, data)
+    db.session.add(round_)
+    db.session.flush()
+    audit.record(user, "round.created", round_, **_settings_of(round_))
+    return round_
+
+
+def update_round(user: User, round_: Round, data: RoundInput) -> Round:
+    """Change a round's settings; once voting has opened the pot, ballot and rule stay fixed."""
+    access.require_organiser(user, round_)
+    if round_.settings_frozen:
+        attempted = {k: v for k, v in _settings_of_input(data).items()
+                     if v != _settings_of(round_)[k]}
+        if attempted:
+            field_name = next(iter(attempted))
+            raise Refused(
+                str(_l("Voting has opened, so the pot, the ballot and how the money is shared "
+                       "cannot change. Nothing was saved.")),
+                field=field_name,
+                audit=(user, "round.change_refused", round_,
+                       {"fields": sorted(attempted), "attempted": attempted}))
+    _validate(round_, data)
+    before = _settings_of(round_)
+    _apply_open_settings(round_, data)
+    if not round_.settings_frozen:
+        _apply_frozen_settings(round_, data)
+    after = _settings_of(round_)
+    changed = {k: after[k] for k in after if after[k] != before[k]}
+    audit.record(user, "round.updated", round_, changed=changed,
+                 title=round_.title, dates={k: _iso(getattr(round_, k)) for k in DATE_FIELDS})
+    return round_
+
+
+def open_proposals(user: User, round_: Round) -> None:
+    """Start taking proposals."""
+    access.require_organiser(user, round_)
+    round_.open_proposals()
+    audit.record(user, "round.proposals_opened", round_)
+
+
+def close_proposals(user: User, round_: Round) -> None:
+    """Stop taking proposals, so the organisers can review and shortlist them."""
+    access.require_organiser(user, round_)
+    round_.close_proposals()
+    audit.record(user, "round.proposals_closed", round_)
+
+
+def _validate(round_: Round, data: RoundInput) -> None:
+    if not data.title.strip():
+        raise DomainError(str(_l("Enter a name for the round.")), field="title")
+    if data.pot is None or data.pot <= 0:
+        raise DomainError(str(_l("Enter the pot: the amount to share out.")), field="pot")
+    if data.currency not in CURRENCIES:
+        raise DomainError(str(_l("Choose a currency from the list.")), field="currency")
+    if data.award_min is not None and data.award_min <= 0:
+        raise DomainError(str(_l("Enter a smallest amount more than zero, or leave it empty.")),
+                          field="award_min")
+    if data.award_max is not None and data.award_max > data.pot:
+        raise DomainError(str(_l("The largest amount cannot be more than the pot of %(pot)s.",
+                                 pot=format_money(data.pot, data.currency))), field="award_max")
+    if data.award_min is not None and data.award_min > (data.award_max or data.pot):
+        raise DomainError(str(_l("The smallest amount must not be more than the largest.")),
+                          field="award_min")
+    if data.ballot_type not in BALLOT_TYPES:
+        raise DomainError(str(_l("Choose a kind of ballot from the list.")), field="ballot_type")
+    if data.rule not in RULES:
+        raise DomainError(str(_l("Choose how the money is shared.")), field="rule")
+    if data.tie_break not in TIE_BREAKS:
+        raise DomainError(str(_l("Choose how ties are settled.")), field="tie_break")
+    if data.rule == "greedy-threshold" and not data.rule_settings.get("threshold_percent"):
+        raise DomainError(str(_l("Enter the share of voters a project needs, from 1 to 100.")),
+                          field="threshold_percent")
+    limit = data.ballot_settings.get("budget_limit")
+    if data.ballot_type == "knapsack" and limit is not None and not 0 < limit <= data.pot:
+        raise DomainError(str(_l("The spending limit must be more than zero and no more than the "
+                                 "pot.")), field="budget_limit")
+    low, high = data.ballot_settings.get("min_choices"), data.ballot_settings.get("max_choices")
+    if low is not None and high is not None and low > high:
+        raise DomainError(str(_l("The fewest projects to choose must not be more than the most.")),
+                          field="min_choices")
+    allowed_areas = {a.id for a in _council_areas(round_, data)}
+    if any(a not in allowed_areas for a in data.area_ids):
+        raise DomainError(str(_l("Choose areas of this council's partnerships.")), field="areas")
+    if any(len(c) > 60 or not c.strip() for c in data.categories):
+        raise DomainError(str(_l("Keep each category to 60 characters or fewer.")),
+                          field="categories")
+    previous: tuple[str, datetime] | None = None
+    for name in DATE_FIELDS:
+        when = data.dates.get(name)
+        if when is None:
+            continue
+        if previous is not None and when < previous[1]:
+            raise DomainError(str(_l("This date comes before an earlier step of the timetable.")),
+                              field=name)
+        previous = (name, when)
+
+
+def _council_areas(round_: Round, data: RoundInput) -> list[Area]:
+    council = round_.council
+    if data.partnership_id:
+        return [a for p in council.partnerships if p.id == data.partnership_id for a in p.areas]
+    return [a for p in council.partnerships for a in p.areas]
+
+
+def _apply_open_settings(round_: Round, data: RoundInput) -> None:
+    round_.title = data.title.strip()
+    round_.description = data.description.strip()
+    round_.award_min = data.award_min
+    round_.award_max = data.award_max
+    round_.categories = [c.strip() for c in data.categories]
+    round_.areas = [a for a in _council_areas(round_, data) if a.id in set(data.area_ids)]
+    for name in DATE_FIELDS:
+        setattr(round_, name, data.dates.get(name))
+
+
+def _apply_frozen_settings(round_: Round, data: RoundInput) -> None:
+    for name, value in _settings_of_input(data).items():
+        setattr(round_, name, value)
+
+
+def _settings_of(round_: Round) -> dict:
+    return {name: getattr(round_, name) for name in FROZEN_FIELDS}
+
+
+def _settings_of_input(data: RoundInput) -> dict:
+    return {name: getattr(data, name) for name in FROZEN_FIELDS}
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+def _unique_slug(text: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "round"
+    slug, n = base, 1
+    while db.session.scalars(select(Round.id).where(Round.slug == slug)).first() is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug

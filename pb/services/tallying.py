@@ -9,17 +9,17 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Ballot, BallotChoice, Proposal, Round, TallyResult
-from ..models.proposal import APPROVED
+from ..models.proposal import SHORTLISTED
 from ..tally import ENGINE_VERSION, Ballot as EngineBallot, Election, Project, TieBreak, tally
 
 
 def build_election(round_: Round) -> Election:
-    """The round's approved projects and every ballot cast, as the tally engine's input."""
+    """The round's shortlisted projects and every ballot cast, as the tally engine's input."""
     projects = [
         Project(id=str(p.id), cost=p.cost, name=p.title)
         for p in db.session.scalars(
             select(Proposal)
-            .where(Proposal.round_id == round_.id, Proposal.status == APPROVED)
+            .where(Proposal.round_id == round_.id, Proposal.status == SHORTLISTED)
             .order_by(Proposal.id)
         )
     ]

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Ballot, BallotChoice, Proposal, Round, User, VoterCredential
-from ..models.proposal import APPROVED
+from ..models.proposal import SHORTLISTED
 from ..models.types import utcnow
 from ..money import format_money
 from . import access, audit
@@ -86,7 +86,7 @@ def ballot_projects(round_: Round) -> list[Proposal]:
     return list(
         db.session.scalars(
             select(Proposal)
-            .where(Proposal.round_id == round_.id, Proposal.status == APPROVED)
+            .where(Proposal.round_id == round_.id, Proposal.status == SHORTLISTED)
             .order_by(Proposal.title, Proposal.id)
         )
     )

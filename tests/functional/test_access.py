@@ -64,13 +64,20 @@ def test_anonymous_users_are_sent_to_sign_in(client, world):
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"], url
 
 
-def test_only_partnership_members_may_propose(client, world):
+def test_only_partnership_members_may_propose_for_a_partnership(client, world):
     round_, proposal, users = world
     login(client, users["volunteer"].email)
-    assert client.get("/proposals/new/decides").status_code == 403
+    page = client.get("/proposals/new/decides").get_data(as_text=True)
+    assert "Neighbourhood partnership" not in page and "Community group" in page
+    response = client.post("/proposals/new/decides", data={
+        "proposer_type": "partnership", "partnership": proposal.partnership_id,
+        "title": "Sneaky", "action": "draft"})
+    assert response.status_code == 400
+    assert "Choose who is proposing the project." in response.get_data(as_text=True)
     client.post("/auth/logout")
     login(client, users["member"].email)
-    assert client.get("/proposals/new/decides").status_code == 200
+    assert "Neighbourhood partnership" in client.get("/proposals/new/decides").get_data(
+        as_text=True)
 
 
 def test_sign_in_refuses_an_offsite_next(client, world):
@@ -102,7 +109,7 @@ def test_scrutineer_sees_closed_results_before_publication(client, world):
     from pb.services import rounds
 
     round_, proposal, users = world
-    proposal.status = "approved"
+    proposal.status = "shortlisted"
     rounds.open_voting(users["organiser"], round_)
     rounds.close_voting(users["organiser"], round_)
     db.session.commit()

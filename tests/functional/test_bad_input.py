@@ -32,17 +32,20 @@ def setup(app):
 
 
 def _proposal_form(setup, **overrides):
-    data = {"partnership": setup["north"].id, "title": "Bench by the pond",
-            "summary": "A bench for people to rest.", "description": "Oak, with a plaque.",
-            "cost": "750", "area": 0, "category": "green", "contact": "bench@example.org"}
+    data = {"proposer_type": "partnership", "partnership": setup["north"].id,
+            "title": "Bench by the pond", "summary": "A bench for people to rest.",
+            "description": "Oak, with a plaque.", "cost": "750", "area": "all",
+            "category": "green", "contact": "bench@example.org", "action": "submit",
+            "cost_lines-0-item": "Oak bench and plaque"}
     data.update(overrides)
+    data.setdefault("cost_lines-0-amount", "750")
     return data
 
 
 @pytest.mark.parametrize(
     ("cost", "message"),
     [
-        ("", "Enter an amount."),
+        ("", "Enter how much you need."),
         ("lots", "Enter an amount in numbers"),
         ("-50", "Enter an amount greater than zero."),
         ("0", "Enter an amount greater than zero."),
@@ -69,7 +72,8 @@ def test_bad_amount_redisplays_the_form_with_input_kept(client, setup, cost, mes
 
 def test_cost_of_exactly_the_pot_is_accepted(client, setup):
     login(client, "member@north.example")
-    response = client.post("/proposals/new/ideas", data=_proposal_form(setup, cost="10,000"))
+    response = client.post("/proposals/new/ideas", data=_proposal_form(
+        setup, cost="10,000", **{"cost_lines-0-amount": "10000"}))
     assert response.status_code == 302
 
 

@@ -23,9 +23,11 @@ def test_proposal_to_published_result(app, client):
     # A partnership member proposes a project.
     assert login(client, "member@north.example").status_code == 302
     response = client.post("/proposals/new/decides", data={
-        "partnership": north.id, "title": "Green Gym", "summary": "Outdoor gym equipment.",
-        "description": "", "cost": "£4,500", "area": 0, "category": "green",
-        "contact": "gym@example.org"})
+        "proposer_type": "partnership", "partnership": north.id, "title": "Green Gym",
+        "summary": "Outdoor gym equipment.", "description": "Four outdoor machines.",
+        "cost": "£4,500", "cost_lines-0-item": "Equipment", "cost_lines-0-amount": "4000",
+        "cost_lines-1-item": "Fitting", "cost_lines-1-amount": "500", "area": "all",
+        "category": "green", "contact": "gym@example.org", "action": "submit"})
     assert response.status_code == 302
     gym = db.session.scalars(select(Proposal).where(Proposal.title == "Green Gym")).one()
     assert (gym.cost, gym.status, gym.partnership_id) == (4_500_00, "submitted", north.id)
@@ -37,6 +39,8 @@ def test_proposal_to_published_result(app, client):
     assert b"Green Gym" in page.data and b"Waiting for review" in page.data
     for proposal in db.session.scalars(select(Proposal).where(Proposal.round_id == round_.id)):
         assert client.post(f"/organise/decides/proposals/{proposal.id}/approve").status_code == 302
+        assert client.post(f"/organise/decides/proposals/{proposal.id}/shortlist"
+                           ).status_code == 302
     assert client.post("/organise/decides/open-voting").status_code == 302
     db.session.expire_all()
     assert db.session.get(Round, round_.id).status == "voting"
@@ -91,7 +95,8 @@ def test_proposal_to_published_result(app, client):
     assert "Results of Round decides" in home
 
     actions = set(db.session.scalars(select(AuditEntry.action)))
-    assert {"proposal.submitted", "proposal.approved", "round.voting_opened", "codes.issued",
+    assert {"proposal.submitted", "proposal.approved", "proposal.shortlisted",
+            "round.voting_opened", "codes.issued",
             "round.voting_closed", "round.results_published"} <= actions
 
 
@@ -134,6 +139,6 @@ def test_round_history_names_proposal_decisions_in_plain_words(app, client):
     client.post(f"/organise/decides/proposals/{mine.id}/approve")
     client.post(f"/organise/other/proposals/{p.id}/approve")
     history = client.get("/organise/decides").get_data(as_text=True).split("<h2>History</h2>")[1]
-    assert f"Proposal approved for the ballot (proposal {mine.id})" in history
+    assert f"Proposal approved (proposal {mine.id})" in history
     assert f"(proposal {p.id})" not in history
     assert "proposal.approved" not in history

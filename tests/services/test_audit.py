@@ -17,6 +17,7 @@ def _staff_actions():
     round_ = factories.round_(council)
     p = factories.proposal(round_, north, "A", 100_00, status="submitted")
     proposals.approve_proposal(organiser, p)
+    proposals.shortlist(organiser, p)
     rounds.open_voting(organiser, round_)
     voting.issue_codes(organiser, round_, 2)
     rounds.close_voting(organiser, round_)
@@ -29,7 +30,7 @@ def test_each_state_change_is_logged_with_its_actor(app):
     organiser, round_ = _staff_actions()
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     actions = [e.action for e in entries if e.actor_id == organiser.id]
-    assert actions == ["proposal.approved", "round.voting_opened", "codes.issued",
+    assert actions == ["proposal.approved", "proposal.shortlisted", "round.voting_opened", "codes.issued",
                        "round.voting_closed", "round.results_published"]
     opened = next(e for e in entries if e.action == "round.voting_opened")
     assert opened.details["seed"] == round_.tie_break_seed
