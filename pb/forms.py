@@ -77,9 +77,14 @@ def _field_errors(field) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for entry in getattr(field, "entries", None) or []:
         for sub in getattr(entry, "form", [entry]):
-            found.extend((sub.id, str(m)) for m in sub.errors if isinstance(m, str))
-    found.extend((field.id, str(m)) for m in field.errors if isinstance(m, str))
+            found.extend((sub.id, str(m)) for m in sub.errors if _is_message(m))
+    found.extend((field.id, str(m)) for m in field.errors if _is_message(m))
     return found
+
+
+def _is_message(message) -> bool:
+    """A message, as opposed to the nested errors of a sub-form (a dict or a list)."""
+    return not isinstance(message, (dict, list, tuple))
 
 
 def attempt(form: FlaskForm, action: Callable[..., Any], *args: Any) -> tuple[bool, Any]:

@@ -58,6 +58,9 @@ ERROR_TEXT = {
 
 
 def init_app(app: Flask) -> None:
+    from .forms import _is_message
+
+    app.jinja_env.tests["message"] = _is_message
     app.jinja_env.globals.update(money=money, explain=explain, get_locale=get_locale,
                                   form_errors=error_list, minor_digits=minor_digits,
                                   format_datetime=format_datetime,

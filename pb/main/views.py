@@ -9,6 +9,7 @@ from ..models import Photo, Proposal, Round
 from ..models.round import PROPOSALS, PUBLISHED, VOTING
 from ..models.proposal import PUBLIC
 from ..services import access, browse, proposals, voting
+from ..services import rounds as round_services
 from ..vote.forms import CodeForm
 from . import bp
 
@@ -93,13 +94,14 @@ def dashboard():
     rounds = [r for r in every if access.can_organise(current_user, r)]
     scrutinising = [r for r in every if r not in rounds and r.status in ("closed", "published")
                     and access.can_see_unpublished(current_user, r)]
-    proposing = [r for r in _rounds(PROPOSALS) if access.proposing_partnerships(current_user, r)]
+    proposing = _rounds(PROPOSALS)
     mine = list(db.session.scalars(
         select(Proposal).where(Proposal.created_by_id == current_user.id)
         .order_by(Proposal.created_at.desc())
     ))
     return render_template("main/dashboard.html", organising=rounds, proposing=proposing,
-                           mine=mine, scrutinising=scrutinising)
+                           mine=mine, scrutinising=scrutinising,
+                           can_set_up=bool(round_services.organising_scopes(current_user)))
 
 
 @bp.get("/photos/<int:photo_id>.jpg")

@@ -4,6 +4,8 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringF
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
+from wtforms.fields.choices import SelectChoice
+
 from ..forms import MoneyField, MultiCheckboxField
 
 from ..services.voting import MAX_CODES_PER_BATCH
@@ -120,8 +122,8 @@ class RoundForm(FlaskForm):
     partnership = SelectField(_l("Who runs it?"), coerce=int, validate_choice=False)
     pot = MoneyField(_l("The pot: how much to share out"),
                      description=_l("In pounds, for example 100000."))
-    currency = SelectField(_l("Currency"), choices=[("GBP", _l("Pounds (GBP)")),
-                                                    ("EUR", _l("Euros (EUR)"))])
+    currency = SelectField(_l("Currency"), choices=[SelectChoice("GBP", _l("Pounds (GBP)")),
+                                                    SelectChoice("EUR", _l("Euros (EUR)"))])
     award_min = MoneyField(_l("Smallest amount a project may ask for (optional)"), optional=True)
     award_max = MoneyField(_l("Largest amount a project may ask for (optional)"), optional=True,
                            description=_l("Leave both empty to allow anything up to the pot. "

@@ -23,12 +23,12 @@ def _choices(form: RoundForm, council: Council, scopes) -> None:
         SelectChoice(p.id if p else 0, p.name if p else _("The whole council: %(name)s",
                                                            name=c.name))
         for c, p in scopes if c.id == council.id]
-    form.categories.choices = [(k, str(v)) for k, v in CATEGORIES.items()]
-    form.areas.choices = [(a.id, f"{a.name} ({p.name})")
+    form.categories.choices = [SelectChoice(k, str(v)) for k, v in CATEGORIES.items()]
+    form.areas.choices = [SelectChoice(a.id, f"{a.name} ({p.name})")
                           for p in council.partnerships for a in p.areas]
-    form.ballot_type.choices = [(k, str(v)) for k, v in BALLOT_TYPES.items()]
-    form.rule.choices = [(k, str(v)) for k, v in RULES.items()]
-    form.tie_break.choices = [(k, str(v)) for k, v in TIE_BREAKS.items()]
+    form.ballot_type.choices = [SelectChoice(k, str(v)) for k, v in BALLOT_TYPES.items()]
+    form.rule.choices = [SelectChoice(k, str(v)) for k, v in RULES.items()]
+    form.tie_break.choices = [SelectChoice(k, str(v)) for k, v in TIE_BREAKS.items()]
     for money_field in (form.pot, form.award_min, form.award_max, form.budget_limit):
         money_field.currency = form.currency.data or "GBP"
 
