@@ -43,6 +43,8 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_USERNAME": os.environ.get("PB_MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("PB_MAIL_PASSWORD"),
         "MAIL_USE_TLS": os.environ.get("PB_MAIL_USE_TLS", "") in ("1", "true", "yes"),
+        # Where the site is reached, for links in email sent from the command line.
+        "BASE_URL": os.environ.get("PB_BASE_URL", "http://127.0.0.1:5000"),
         "MAIL_DEFAULT_SENDER": os.environ.get("PB_MAIL_SENDER", "pb@localhost"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

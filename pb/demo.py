@@ -8,7 +8,9 @@ from __future__ import annotations
 import random
 import re
 import secrets
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -16,7 +18,7 @@ from .extensions import db
 from .models import Area, Council, Partnership, Proposal, Round, VoterCredential
 from .models.proposal import SHORTLISTED
 from .models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER, VOLUNTEER
-from .services import accounts, rounds, voting
+from .services import accounts, proposals, rounds, voting
 
 LOGINS_FILE = "demo_logins.txt"
 CODES_FILE = "demo_codes.txt"
@@ -100,6 +102,15 @@ SMALL_GRANTS = [
 ]
 
 
+IDEA_DETAIL = "An illustrative proposal for the demonstration."
+IDEAS = [
+    ("Repair café at the library", "Volunteers fix toasters, bikes and clothes once a month.",
+     [("Tools and spare parts", 1_200_00), ("Room hire for 12 sessions", 600_00)], "submitted"),
+    ("Walking football for over-60s", "Weekly sessions with a coach at the leisure centre.",
+     [("Coach, 40 sessions", 2_000_00), ("Pitch hire", 1_000_00)], "changes_requested"),
+]
+
+
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
 
@@ -141,6 +152,7 @@ def load(instance_path: str, ballots: int = 200, seed: int = 2015) -> None:
     grants = _round(council, "macclesfield-small-grants-2026", "Macclesfield Small Grants 2026",
                     5_000_00, "Small grants of up to £1,500 for community groups across Macclesfield. "
                     "Choose the projects you would like to see funded.")
+    grants.award_max = 1_500_00
     for title, pounds, pname, category, summary in SMALL_GRANTS:
         _proposal(grants, partnerships[pname], None, title, pounds * 100, category, summary)
     rounds.open_voting(organiser, grants)
@@ -148,7 +160,29 @@ def load(instance_path: str, ballots: int = 200, seed: int = 2015) -> None:
 
     ideas = _round(council, "macclesfield-decides-2027", "Macclesfield Decides 2027", 100_000_00,
                    "Ideas for next year's PB day. Neighbourhood partnerships can propose projects now.")
+    ideas.award_min, ideas.award_max = 500_00, 10_000_00
+    ideas.categories = ["health", "older_people", "children", "green", "community"]
+    london = ZoneInfo("Europe/London")
+    for name, when in (("proposals_open_at", datetime(2026, 11, 1)),
+                       ("proposals_close_at", datetime(2027, 1, 31)),
+                       ("shortlist_at", datetime(2027, 2, 28)),
+                       ("voting_opens_at", datetime(2027, 3, 13, 10)),
+                       ("voting_closes_at", datetime(2027, 3, 13, 16)),
+                       ("results_at", datetime(2027, 3, 20)),
+                       ("delivery_by", datetime(2028, 3, 31))):
+        setattr(ideas, name, when.replace(tzinfo=london).astimezone(timezone.utc))
     ideas.open_proposals()
+    member = logins[2][2]
+    for title, summary, lines, status in IDEAS:
+        data = proposals.ProposalInput(
+            title=title, summary=summary, description=summary + " " + IDEA_DETAIL,
+            cost=sum(amount for _item, amount in lines), cost_lines=lines, area="all",
+            category="community", contact=member.email, proposer_type="partnership",
+            partnership_id=partnerships["Macclesfield North"].id)
+        proposal = proposals.save_and_submit(member, ideas, data)
+        if status == "changes_requested":
+            proposals.ask_for_changes(organiser, proposal, "Please add who will run the sessions "
+                                      "and when.")
 
     path = Path(instance_path)
     path.mkdir(parents=True, exist_ok=True)

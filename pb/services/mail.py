@@ -22,7 +22,11 @@ MAX_ATTEMPTS = 5
 
 def queue(to: str, subject: str, template: str, kind: str = "", **context) -> OutgoingEmail:
     """Render `templates/emails/<template>.txt` and put the email in the outbox."""
-    body = render_template(f"emails/{template}.txt", **context)
+    if has_request_context():
+        body = render_template(f"emails/{template}.txt", **context)
+    else:  # from the command line: links point at the configured public address
+        with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+            body = render_template(f"emails/{template}.txt", **context)
     email = OutgoingEmail(to=to.strip(), subject=str(subject), body=body, kind=kind)
     db.session.add(email)
     db.session.flush()
