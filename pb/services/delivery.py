@@ -346,6 +346,10 @@ def follower_from_token(token: str, action: str) -> Follower:
     return follower
 
 
+# Something @ something . something, with nothing that has no place in an address.
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\]+\.[^\s@<>()\[\],;:\"\\.]+")
+
+
 def normalise_email(text: str | None) -> str:
     return clean_text(text).lower()
 
@@ -362,7 +366,7 @@ def follow(round_: Round, email: str) -> Follower:
     address = normalise_email(email)
     if not address:
         raise DomainError(str(_l("Enter your email address.")), field="email")
-    if len(address) > 254 or not mail.looks_like_email(address):
+    if len(address) > 254 or not _EMAIL.fullmatch(address):
         raise DomainError(str(_l("Enter an email address like name@example.org.")), field="email")
     follower = _follower(round_, address)
     if follower.receives_updates:

@@ -6,48 +6,22 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
 from pb.errors import DomainError, NotAllowed
 from pb.extensions import db
-from pb.models import Area, AuditEntry, DeliveryUpdate, Follower, OutgoingEmail
-from pb.models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER, VOLUNTEER
+from pb.models import AuditEntry, DeliveryUpdate, Follower, OutgoingEmail
 from pb.services import delivery
-from tests import factories
-from tests.delivery_world import published_round
-
-LUNCH, GYM, CAFE = "Healthy lunch club", "Green Gym", "Dementia café"
+from tests.delivery_world import CAFE, GYM, LUNCH, funded_world, published_round
 
 
 @pytest.fixture
 def world(app):
-    council, (north, south) = factories.council_with_partnerships()
-    organiser = factories.user(council, "org@council.example", ORGANISER)
-    users = {
-        "organiser": organiser,
-        "admin": factories.user(council, "admin@council.example", COUNCIL_ADMIN),
-        "north": factories.user(council, "member@north.example", MEMBER, north),
-        "north-organiser": factories.user(council, "organiser@north.example", ORGANISER, north),
-        "south": factories.user(council, "member@south.example", MEMBER, south),
-        "scrutineer": factories.user(council, "scrutineer@council.example", SCRUTINEER),
-        "proposer": factories.user(council, "resident@example.org", VOLUNTEER, north),
-        "volunteer": factories.user(council, "helper@example.org", VOLUNTEER, north),
-    }
-    # Greedy, pot £6,000: lunch (3 votes) and gym (2) are funded; the café no longer fits.
-    round_, projects = published_round(
-        organiser, {LUNCH: (north, 1_625_00), GYM: (south, 4_000_00), CAFE: (north, 6_000_00)},
-        [[LUNCH]] * 3 + [[GYM]] * 2 + [[CAFE]], pot=6_000_00)
-    projects[LUNCH].created_by_id = users["proposer"].id
-    projects[LUNCH].category = "health"
-    projects[LUNCH].area = Area(partnership=north, name="Weston")
-    db.session.commit()
+    built = funded_world()
     with app.test_request_context():
-        yield SimpleNamespace(round=round_, council=council, north=north, south=south,
-                              users=users, lunch=projects[LUNCH], gym=projects[GYM],
-                              cafe=projects[CAFE])
+        yield built
 
 
 def _update(world, who="north", project=None, **fields):
