@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from pb.extensions import db
-from pb.models import AuditEntry, DeliveryUpdate, Follower, Photo
+from pb.models import AuditEntry, DeliveryUpdate, Follower, OutgoingEmail, Photo
 from tests.conftest import csrf_token
 from tests.delivery_world import CAFE, GYM, LUNCH, funded_world, published_round
 from tests.functional.helpers import login, logout
@@ -236,6 +236,23 @@ def test_the_form_works_with_csrf_protection_on(csrf_app, world):
                            content_type="multipart/form-data")
     assert response.status_code == 302
     assert len(_updates()) == 1
+
+
+def test_following_works_with_csrf_protection_on(csrf_app, world):
+    resident = csrf_app.test_client()
+    token = csrf_token(resident.get("/delivery/decides").get_data(as_text=True))
+    assert resident.post("/delivery/decides/follow",
+                         data={"email": "ann@example.org"}).status_code == 400
+    assert resident.post("/delivery/decides/follow", data={
+        "email": "ann@example.org", "csrf_token": token}).status_code == 302
+    # The `mailbox` fixture serves the other app: read the email from the outbox instead.
+    body = db.session.scalars(select(OutgoingEmail.body).where(
+        OutgoingEmail.to == "ann@example.org")).one()
+    link = re.search(r"http://localhost(/delivery/follow/\S+)", body).group(1)
+    token = csrf_token(resident.get(link).get_data(as_text=True))
+    assert resident.post(link, data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalars(select(Follower)).one().receives_updates
 
 
 # --- The public progress page -------------------------------------------------------------------

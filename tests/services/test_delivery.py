@@ -14,7 +14,7 @@ from pb.errors import DomainError, NotAllowed
 from pb.extensions import db
 from pb.models import AuditEntry, DeliveryUpdate, Follower, OutgoingEmail
 from pb.services import delivery
-from tests.delivery_world import CAFE, GYM, LUNCH, funded_world, published_round
+from tests.delivery_world import GYM, LUNCH, funded_world, published_round
 
 
 @pytest.fixture
@@ -248,6 +248,24 @@ def test_links_are_refused_when_forged_or_for_another_purpose(world):
                           ("nonsense", delivery.CONFIRM), ("", delivery.STOP)]:
         with pytest.raises(DomainError, match="not right or has run out"):
             delivery.follower_from_token(token, action)
+
+
+def test_links_do_not_carry_the_email_address(world):
+    import base64
+
+    follower = _follow(world, "ann@example.org")
+    payload = delivery.follow_token(follower, delivery.STOP).split(".")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    assert b"ann" not in decoded and b"example" not in decoded
+
+
+def test_a_link_stops_working_if_the_follower_is_not_the_one_it_was_made_for(world):
+    follower = _follow(world, "ann@example.org")
+    token = delivery.follow_token(follower, delivery.STOP)
+    follower.email = "someone.else@example.org"
+    db.session.commit()
+    with pytest.raises(DomainError):
+        delivery.follower_from_token(token, delivery.STOP)
 
 
 def test_confirmation_links_run_out_but_stop_links_do_not(world, monkeypatch):
