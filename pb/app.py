@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     views_helpers.init_app(app)
 
     from .auth import bp as auth_bp
+    from .delivery import bp as delivery_bp
     from .main import bp as main_bp
     from .organise import bp as organise_bp
     from .proposals import bp as proposals_bp
@@ -55,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(organise_bp, url_prefix="/organise")
     app.register_blueprint(vote_bp, url_prefix="/vote")
     app.register_blueprint(results_bp, url_prefix="/results")
+    app.register_blueprint(delivery_bp, url_prefix="/delivery")
     return app
 
 

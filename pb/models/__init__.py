@@ -2,6 +2,7 @@
 
 from .audit import AuditEntry
 from .council import Area, Council, Partnership
+from .delivery import DeliveryUpdate, Follower
 from .outbox import OutgoingEmail
 from .photo import Photo
 from .proposal import Proposal, ProposalCostLine, ProposalEvent
@@ -16,6 +17,8 @@ __all__ = [
     "Ballot",
     "BallotChoice",
     "Council",
+    "DeliveryUpdate",
+    "Follower",
     "Membership",
     "OutgoingEmail",
     "Partnership",

@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "codes.issued": _l("Voting codes made"),
     "round.voting_closed": _l("Voting closed and ballots counted"),
     "round.results_published": _l("Results published"),
+    "delivery.updated": _l("Delivery progress reported"),
 }
 
 

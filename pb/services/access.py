@@ -41,3 +41,33 @@ def proposing_partnerships(user: User | None, round_: Round) -> list[Partnership
         and (round_.partnership_id is None or round_.partnership_id == p.id)
     ]
     return sorted({p.id: p for p in eligible}.values(), key=lambda p: p.name)
+
+
+# Delivery, after the vote.
+from ..models import Proposal  # noqa: E402
+
+REPORTING_ROLES = {COUNCIL_ADMIN, ORGANISER, MEMBER}
+
+
+def can_report_delivery(user: User | None, proposal: Proposal) -> bool:
+    """Organisers of the round, members and organisers of the proposing partnership, and the
+    person who proposed it may report how a funded project is being delivered."""
+    if user is None or not user.is_authenticated:
+        return False
+    if can_organise(user, proposal.round) or proposal.created_by_id == user.id:
+        return True
+    if proposal.partnership_id is None:
+        return False
+    roles = user.roles_for(proposal.round.council_id, proposal.partnership_id)
+    return bool(roles & REPORTING_ROLES)
+
+
+def require_delivery_reporter(user: User | None, proposal: Proposal) -> None:
+    if not can_report_delivery(user, proposal):
+        raise NotAllowed(str(_l("Only the project's partnership, its proposer or the round's "
+                                "organisers can report on this project.")))
+
+
+def can_download_monitoring(user: User | None, round_: Round) -> bool:
+    """Organisers and scrutineers download the delivery monitoring of a round."""
+    return can_see_unpublished(user, round_)
