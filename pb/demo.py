@@ -18,7 +18,7 @@ from .extensions import db
 from .models import Area, Council, Partnership, Proposal, Round, VoterCredential
 from .models.proposal import SHORTLISTED
 from .models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER, VOLUNTEER
-from .services import accounts, proposals, rounds, voting
+from .services import accounts, delivery, proposals, rounds, voting
 
 LOGINS_FILE = "demo_logins.txt"
 CODES_FILE = "demo_codes.txt"
@@ -148,6 +148,7 @@ def load(instance_path: str, ballots: int = 200, seed: int = 2015) -> None:
         voting.cast_ballot(voting.find_credential(code).id, [p.id for p in chosen], channel="paper")
     rounds.close_voting(organiser, decides)
     rounds.publish_results(organiser, decides)
+    _report_delivery(logins, decides)
 
     grants = _round(council, "macclesfield-small-grants-2026", "Macclesfield Small Grants 2026",
                     5_000_00, "Small grants of up to £1,500 for community groups across Macclesfield. "
@@ -189,6 +190,27 @@ def load(instance_path: str, ballots: int = 200, seed: int = 2015) -> None:
     (path / LOGINS_FILE).write_text("".join(f"{role}\t{email}\t{password}\n"
                                             for role, email, _u, password in logins))
     (path / CODES_FILE).write_text("".join(f"{c}\n" for c in open_codes))
+
+
+def _report_delivery(logins, round_: Round) -> None:
+    """Progress on three funded projects, as a partnership would report it."""
+    member = logins[2][2]
+    organiser = logins[1][2]
+    funded = delivery.funded_projects(round_)
+    if len(funded) < 3:
+        return
+    (first, award1), (second, award2), (third, _award3) = funded[:3]
+    delivery.record_update(organiser, first, delivery.UpdateInput(
+        status="delivered", spent_to_date=award1 - 35_00,
+        outputs="88 residents attended healthy eating classes over 11 sessions.",
+        savings_per_year=3_000_00, note="All sessions ran; the last was a shared lunch."))
+    delivery.record_update(organiser, second, delivery.UpdateInput(
+        status="in_progress", spent_to_date=award2 // 2,
+        note="Equipment ordered; volunteers trained in November."))
+    delivery.record_update(organiser, third, delivery.UpdateInput(
+        status="withdrawn", spent_to_date=0,
+        note="The venue closed; the group returned the award to the pot."))
+    del member
 
 
 def _create_staff(council: Council, partnerships: dict[str, Partnership]):

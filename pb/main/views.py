@@ -8,7 +8,7 @@ from ..extensions import db
 from ..models import Photo, Proposal, Round
 from ..models.round import PROPOSALS, PUBLISHED, VOTING
 from ..models.proposal import PUBLIC
-from ..services import access, browse, proposals, voting
+from ..services import access, browse, delivery, proposals, voting
 from ..services import rounds as round_services
 from ..vote.forms import CodeForm
 from . import bp
@@ -83,7 +83,7 @@ def project(proposal_id: int):
         abort(404)
     outcome = browse.outcomes(proposal.round).get(proposal.id)
     return render_template("main/project.html", proposal=proposal, round=proposal.round,
-                           outcome=outcome)
+                           outcome=outcome, delivered=delivery.project_progress(proposal))
 
 
 @bp.get("/dashboard")
@@ -99,8 +99,11 @@ def dashboard():
         select(Proposal).where(Proposal.created_by_id == current_user.id)
         .order_by(Proposal.created_at.desc())
     ))
+    reporting = [(p, award) for r in every if r.results_public
+                 for p, award in delivery.funded_projects(r)
+                 if access.can_report_delivery(current_user, p)]
     return render_template("main/dashboard.html", organising=rounds, proposing=proposing,
-                           mine=mine, scrutinising=scrutinising,
+                           mine=mine, scrutinising=scrutinising, reporting=reporting,
                            can_set_up=bool(round_services.organising_scopes(current_user)))
 
 

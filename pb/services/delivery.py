@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import DomainError
 from ..extensions import db
+from ..text import clean_text
 from ..models import DeliveryUpdate, Follower, Photo, Proposal, Round, User
 from ..models.delivery import (FUNDED, MATCH_FUNDING_MAX, NOTE_MAX, OUTPUTS_MAX, STATUS_LABELS,
                                STATUSES)
@@ -80,13 +81,6 @@ class UpdateInput:
     photo: Any = None  # an uploaded file (werkzeug FileStorage), or None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(text: str | None) -> str:
-    """Text as typed, without control characters (PostgreSQL refuses NUL) and with one kind of
-    line ending."""
-    return _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def spend_limit(award: int) -> int:

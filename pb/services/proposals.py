@@ -9,6 +9,7 @@ from flask_babel import force_locale
 
 from ..errors import DomainError, Problems
 from ..extensions import db
+from ..text import clean_fields
 from ..models import Area, Partnership, Proposal, ProposalCostLine, ProposalEvent, Round, User
 from ..models.proposal import MAX_COST_LINES, PROPOSER_TYPES, SUMMARY_MAX
 from ..models.round import BEFORE_VOTING, PROPOSALS
@@ -36,6 +37,9 @@ class ProposalInput:
     easy_read_summary: str = ""
     title_cy: str = ""
     summary_cy: str = ""
+
+    def __post_init__(self) -> None:
+        clean_fields(self)
 
 
 def proposer_types(user: User, round_: Round) -> dict[str, str]:

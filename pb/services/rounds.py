@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ..errors import DomainError, Refused
 from ..extensions import db
+from ..text import clean_fields
 from ..models import Area, Ballot, Council, Partnership, Proposal, Round, TallyResult, User
 from ..models.round import BALLOT_TYPES, FROZEN_FIELDS, RULES, TIE_BREAKS
 from ..models.user import COUNCIL_ADMIN, ORGANISER
@@ -87,6 +88,9 @@ class RoundInput:
     rule_settings: dict = field(default_factory=dict)
     tie_break: str = "chain"
     allow_vote_change: bool = False
+
+    def __post_init__(self) -> None:
+        clean_fields(self)
 
 
 DATE_FIELDS = ("proposals_open_at", "proposals_close_at", "shortlist_at", "voting_opens_at",

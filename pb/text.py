@@ -1,0 +1,27 @@
+"""Cleaning text typed by people before it is stored."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str | None) -> str:
+    """Text as typed, without control characters (PostgreSQL refuses NUL) and with one kind of
+    line ending."""
+    return _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def clean_fields(instance) -> None:
+    """Clean every text field of a dataclass instance in place (lists of text too)."""
+    for f in dataclasses.fields(instance):
+        value = getattr(instance, f.name)
+        if isinstance(value, str):
+            setattr(instance, f.name, clean_text(value))
+        elif isinstance(value, list):
+            setattr(instance, f.name, [
+                clean_text(v) if isinstance(v, str) else
+                tuple(clean_text(x) if isinstance(x, str) else x for x in v)
+                if isinstance(v, tuple) else v for v in value])
