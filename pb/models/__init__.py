@@ -2,6 +2,7 @@
 
 from .audit import AuditEntry
 from .council import Area, Council, Partnership
+from .invitation import Invitation
 from .outbox import OutgoingEmail
 from .photo import Photo
 from .proposal import Proposal
@@ -16,6 +17,7 @@ __all__ = [
     "Ballot",
     "BallotChoice",
     "Council",
+    "Invitation",
     "Membership",
     "OutgoingEmail",
     "Partnership",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ..errors import NotAllowed
-from ..models import Partnership, Round, User
+from ..models import Council, Partnership, Round, User
 from ..models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER
 
 ORGANISING_ROLES = {COUNCIL_ADMIN, ORGANISER}
@@ -41,3 +41,22 @@ def proposing_partnerships(user: User | None, round_: Round) -> list[Partnership
         and (round_.partnership_id is None or round_.partnership_id == p.id)
     ]
     return sorted({p.id: p for p in eligible}.values(), key=lambda p: p.name)
+
+
+def can_create_partnerships(user: User | None, council: Council) -> bool:
+    """Council-wide organisers and council administrators set up the council's partnerships."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(user.roles_for(council.id, None) & ORGANISING_ROLES)
+
+
+def can_manage_partnership(user: User | None, partnership: Partnership) -> bool:
+    """Council-wide organisers, and the partnership's own organisers, manage a partnership."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(user.roles_for(partnership.council_id, partnership.id) & ORGANISING_ROLES)
+
+
+def require_partnership_manager(user: User | None, partnership: Partnership) -> None:
+    if not can_manage_partnership(user, partnership):
+        raise NotAllowed(str(_l("You do not organise this partnership.")))
