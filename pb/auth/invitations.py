@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,8 +22,10 @@ PROBLEMS = {  # why a link cannot be used: page title and status
 }
 
 
-def _problem(check: invitations.LinkCheck, typed_name: str = ""):
+def _problem(check: invitations.LinkCheck):
+    """Say why the link cannot be used, offering the name typed (if any) for a new account."""
     title, status = PROBLEMS[check.problem]
+    typed_name = " ".join(request.form.get("name", "").split())[:200]
     return render_template("auth/invitation_problem.html", problem=check.problem, title=title,
                            invitation=check.invitation, typed_name=typed_name), status
 
@@ -62,7 +64,7 @@ def accept_invitation(token: str):
             return redirect(url_for("main.dashboard"))
         again = invitations.check_link(token)
         if again.problem:  # used, withdrawn or expired while the form was open
-            return _problem(again, typed_name=form.name.data if mode == "new" else "")
+            return _problem(again)
     return render_template(
         "auth/invitation.html", form=form, mode=mode, invitation=invitation,
         expires=format_datetime(invitation.expires_at, invitations.WHEN_FORMAT),

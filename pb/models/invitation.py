@@ -27,7 +27,7 @@ ROLE_HINTS = {
     MEMBER: _l("Can propose projects for the partnership."),
     ORGANISER: _l("Can run the partnership's rounds, manage its areas and invite people."),
     SCRUTINEER: _l("Can check results before they are published."),
-    VOLUNTEER: _l("Helps at events and with voting codes."),
+    VOLUNTEER: _l("Helps residents at events on voting days."),
 }
 
 
