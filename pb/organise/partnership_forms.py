@@ -27,7 +27,7 @@ class PartnershipForm(FlaskForm):
     name = StringField(_l("Partnership name"), validators=[
         DataRequired(_l("Enter the partnership's name.")),
         Length(max=200, message=_l("Keep the name to 200 characters or fewer."))])
-    wards = _area_box("wards", "Broken Cross and Upton")
+    wards = _area_box("wards", "Tytherington")
     estates = _area_box("estates", "Weston Estate")
     villages = _area_box("villages", "Prestbury")
     postcode_districts = _area_box("postcode_districts", "SK10")

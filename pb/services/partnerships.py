@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from ..errors import DomainError
@@ -174,9 +175,10 @@ def update_partnership(actor: User, partnership: Partnership, name: str,
     if in_use:
         first = in_use[0]
         names = ", ".join(f"“{a.name}”" for a in in_use[:5])
-        raise DomainError(str(_l(
+        raise DomainError(ngettext(
             "%(names)s cannot be taken off: proposals name it. Put it back in the list.",
-            names=names)), field=AREA_FIELDS[first.kind])
+            "%(names)s cannot be taken off: proposals name them. Put them back in the list.",
+            len(in_use), names=names), field=AREA_FIELDS[first.kind])
 
     added, removed, changed = [], [], []
     for area in dropped:

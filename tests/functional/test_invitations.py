@@ -390,3 +390,22 @@ def test_an_organiser_of_one_partnership_cannot_invite_to_another(client, world,
                            data={"email": "fresh@x.example", "role": ORGANISER})
     assert response.status_code == 403
     assert _count(Invitation) == 0 and mailbox.messages == []
+
+
+def test_the_accept_form_needs_its_token(csrf_app):
+    from pb.models import OutgoingEmail
+    from tests.conftest import csrf_token
+
+    council, (north,) = factories.council_with_partnerships(["North"])
+    organiser = factories.user(council, "org@x.example", ORGANISER)
+    with csrf_app.test_request_context():
+        invitations.send_invitation(organiser, north, "fresh@x.example", MEMBER)
+    db.session.commit()
+    body = db.session.scalars(select(OutgoingEmail.body)).one()  # the mail server is down
+    link = re.search(r"http://localhost(/auth/invitations/\S+)", body).group(1)
+    client = csrf_app.test_client()
+    assert client.post(link, data=_typed()).status_code == 400
+    _nothing_created()
+    token = csrf_token(client.get(link).get_data(as_text=True))
+    assert client.post(link, data={**_typed(), "csrf_token": token}).status_code == 302
+    assert _memberships("fresh@x.example") == {(north.id, MEMBER)}

@@ -432,3 +432,54 @@ def test_organiser_can_still_reach_round_pages_alongside(client, world):
     assert client.get("/organise/decides").status_code == 200
     assert client.get("/organise/partnerships").status_code == 200
     logout(client)
+
+
+def test_partnership_forms_carry_and_need_a_csrf_token(csrf_app):
+    from tests.conftest import csrf_token
+
+    council, (north,) = factories.council_with_partnerships(["North"])
+    factories.user(council, "org@x.example", ORGANISER)
+    factories.user(council, "m@x.example", MEMBER, north)
+    db.session.commit()
+    client = csrf_app.test_client()
+    token = csrf_token(client.get("/auth/login").get_data(as_text=True))
+    client.post("/auth/login", data={"email": "org@x.example", "password": factories.PASSWORD,
+                                     "csrf_token": token})
+    assert client.post("/organise/partnerships/new", data=_form()).status_code == 400
+    assert _count(Partnership) == 1
+    page = client.get("/organise/partnerships/new").get_data(as_text=True)
+    response = client.post("/organise/partnerships/new",
+                           data={**_form(), "csrf_token": csrf_token(page)})
+    assert response.status_code == 302 and _count(Partnership) == 2
+    show = client.get(f"/organise/partnerships/{north.id}").get_data(as_text=True)
+    invite = client.get(f"/organise/partnerships/{north.id}/invite").get_data(as_text=True)
+    remove_url = re.search(r'href="(/organise/partnerships/\d+/members/\d+/remove)"', show).group(1)
+    for html in (invite, client.get(remove_url).get_data(as_text=True),
+                 client.get(f"/organise/partnerships/{north.id}/edit").get_data(as_text=True)):
+        assert csrf_token(html)
+    assert client.post(remove_url).status_code == 400  # no token: nothing removed
+    assert _count(Membership) == 2
+
+
+def test_someone_organising_two_councils_chooses_where_to_create(client, world):
+    from pb.models import Council
+
+    other = Council(name="Other Council", slug="other-council")
+    db.session.add(other)
+    db.session.flush()
+    organiser = world["users"]["organiser"]
+    organiser.memberships.append(Membership(council_id=other.id, partnership_id=None,
+                                            role=ORGANISER))
+    db.session.commit()
+    login(client, "org@x.example")
+    response = client.get("/organise/partnerships/new")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/organise/partnerships"
+    listing = client.get("/organise/partnerships").get_data(as_text=True)
+    assert "<h2>Other Council</h2>" in listing and "<h2>Test Council</h2>" in listing
+    assert f'href="/organise/partnerships/new?council={other.id}"' in listing
+    response = client.post(f"/organise/partnerships/new?council={other.id}",
+                           data=_form(name="North Partnership"))  # the name is free there
+    assert response.status_code == 302
+    made = db.session.scalars(select(Partnership).where(Partnership.council_id == other.id)).one()
+    assert made.slug == "north-partnership"

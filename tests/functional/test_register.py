@@ -98,3 +98,14 @@ def test_signed_in_people_are_sent_on(client, app):
     client.post("/auth/register", data=_form())
     response = client.get("/auth/register")
     assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
+
+
+def test_sign_up_needs_the_form_token(csrf_app):
+    from tests.conftest import csrf_token
+
+    client = csrf_app.test_client()
+    assert client.post("/auth/register", data=_form()).status_code == 400
+    assert _users() == 0
+    token = csrf_token(client.get("/auth/register").get_data(as_text=True))
+    assert client.post("/auth/register", data={**_form(), "csrf_token": token}).status_code == 302
+    assert _users() == 1
