@@ -19,8 +19,8 @@ def _new_password() -> PasswordField:
         description=_l("At least %(n)s characters. A few words you will remember work well.",
                        n=MIN_PASSWORD),
         validators=[DataRequired(_l("Enter a password.")),
-                    Length(min=MIN_PASSWORD, message=_l("Use a password of at least %(n)s characters.",
-                                                        n=MIN_PASSWORD)),
+                    Length(min=MIN_PASSWORD, message=_l(
+                        "Use a password of at least %(n)s characters.", n=MIN_PASSWORD)),
                     Length(max=500, message=_l("Use a password of 500 characters or fewer."))])
 
 

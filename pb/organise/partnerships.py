@@ -81,7 +81,8 @@ def partnership_page(partnership_id: int):
     other_areas = [a for a in partnership.areas if a.kind not in partnerships.AREA_FIELDS]
     return render_template(
         "organise/partnerships/show.html", partnership=partnership, areas=areas,
-        area_labels={k: partnerships.AREA_FIELD_LABELS[f] for k, f in partnerships.AREA_FIELDS.items()},
+        area_labels={kind: partnerships.AREA_FIELD_LABELS[field]
+                     for kind, field in partnerships.AREA_FIELDS.items()},
         other_areas=other_areas, members=partnerships.members(partnership),
         invitations=invitations.open_invitations(partnership), now=invitations.now(),
         role_labels=ROLE_LABELS, action_form=ActionForm(),

@@ -212,9 +212,11 @@ def accept_with_password(invitation: Invitation, password: str) -> User:
 def open_invitations(partnership: Partnership) -> list[Invitation]:
     """Invitations of the partnership that are neither accepted nor withdrawn, newest first
     (some may have expired)."""
-    return list(db.session.scalars(select(Invitation).where(
-        Invitation.partnership_id == partnership.id, Invitation.accepted_at.is_(None),
-        Invitation.revoked_at.is_(None)).order_by(Invitation.created_at.desc(), Invitation.id.desc())))
+    return list(db.session.scalars(
+        select(Invitation)
+        .where(Invitation.partnership_id == partnership.id, Invitation.accepted_at.is_(None),
+               Invitation.revoked_at.is_(None))
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())))
 
 
 def now() -> datetime:
