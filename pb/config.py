@@ -55,4 +55,6 @@ def from_environment(instance_path: Path) -> dict:
         "LANGUAGES": ["en", "cy"],
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # How long an invitation link works, in seconds (default 7 days).
+        "PB_INVITATION_MAX_AGE": int(os.environ.get("PB_INVITATION_MAX_AGE") or 7 * 24 * 60 * 60),
     }

@@ -41,3 +41,12 @@ def proposal(round_, partnership, title, cost, status=SHORTLISTED):
     db.session.add(p)
     db.session.flush()
     return p
+
+
+def area(partnership, name, kind="ward"):
+    from pb.models import Area
+
+    a = Area(partnership=partnership, name=name, kind=kind)
+    db.session.add(a)
+    db.session.flush()
+    return a

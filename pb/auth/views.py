@@ -13,8 +13,12 @@ from .forms import LoginForm
 
 
 def _safe_next(target: str | None) -> str:
+    """`target` if it is a path on this site, else the dashboard."""
     parts = urlsplit(target or "")
-    if target and not parts.scheme and not parts.netloc and target.startswith("/"):
+    # Browsers read "/\\host" like "//host" and drop tabs and newlines, so neither gets through.
+    if (target and not parts.scheme and not parts.netloc and target.startswith("/")
+            and not target.startswith("//") and "\\" not in target
+            and not any(ord(c) < 32 for c in target)):
         return target
     return url_for("main.dashboard")
 

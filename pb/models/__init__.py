@@ -3,6 +3,7 @@
 from .audit import AuditEntry
 from .council import Area, Council, Partnership
 from .delivery import DeliveryUpdate, Follower
+from .invitation import Invitation
 from .outbox import OutgoingEmail
 from .photo import Photo
 from .proposal import Proposal, ProposalCostLine, ProposalEvent
@@ -19,6 +20,7 @@ __all__ = [
     "Council",
     "DeliveryUpdate",
     "Follower",
+    "Invitation",
     "Membership",
     "OutgoingEmail",
     "Partnership",

@@ -36,6 +36,13 @@ ACTION_LABELS = {
     "round.voting_closed": _l("Voting closed and ballots counted"),
     "round.results_published": _l("Results published"),
     "delivery.updated": _l("Delivery progress reported"),
+    "user.registered": _l("Account created by its owner"),
+    "partnership.created": _l("Partnership created"),
+    "partnership.updated": _l("Partnership changed"),
+    "invitation.sent": _l("Invitation sent"),
+    "invitation.revoked": _l("Invitation withdrawn"),
+    "invitation.accepted": _l("Invitation accepted"),
+    "membership.removed": _l("Removed from a partnership"),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ..errors import NotAllowed
-from ..models import Partnership, Round, User
+from ..models import Council, Partnership, Proposal, Round, User
 from ..models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER
 
 ORGANISING_ROLES = {COUNCIL_ADMIN, ORGANISER}
@@ -44,8 +44,6 @@ def proposing_partnerships(user: User | None, round_: Round) -> list[Partnership
 
 
 # Delivery, after the vote.
-from ..models import Proposal  # noqa: E402
-
 REPORTING_ROLES = {COUNCIL_ADMIN, ORGANISER, MEMBER}
 
 
@@ -71,3 +69,23 @@ def require_delivery_reporter(user: User | None, proposal: Proposal) -> None:
 def can_download_monitoring(user: User | None, round_: Round) -> bool:
     """Organisers and scrutineers download the delivery monitoring of a round."""
     return can_see_unpublished(user, round_)
+
+
+# Partnerships and their people.
+def can_create_partnerships(user: User | None, council: Council) -> bool:
+    """Council-wide organisers and council administrators set up the council's partnerships."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(user.roles_for(council.id, None) & ORGANISING_ROLES)
+
+
+def can_manage_partnership(user: User | None, partnership: Partnership) -> bool:
+    """Council-wide organisers, and the partnership's own organisers, manage a partnership."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(user.roles_for(partnership.council_id, partnership.id) & ORGANISING_ROLES)
+
+
+def require_partnership_manager(user: User | None, partnership: Partnership) -> None:
+    if not can_manage_partnership(user, partnership):
+        raise NotAllowed(str(_l("You do not organise this partnership.")))

@@ -11,6 +11,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import Membership, User
 from . import audit
+from .mail import looks_like_email
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so both paths take the same time.
@@ -39,14 +40,15 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def create_user(
-    email: str,
-    name: str,
-    password: str,
-    memberships: list[tuple[int, int | None, str]] = (),
-    actor: User | None = None,
-) -> User:
-    """Create a staff user with (council_id, partnership_id or None, role) memberships."""
+def find_by_email(email: str) -> User | None:
+    """The account with this email address, whatever its case, or None."""
+    return db.session.scalars(
+        select(User).where(func.lower(User.email) == (email or "").strip().lower())
+    ).first()
+
+
+def _new_user(email: str, name: str, password: str,
+              memberships: list[tuple[int, int | None, str]] = ()) -> User:
     email = email.strip().lower()
     if "@" not in email:
         raise DomainError(str(_l("Enter an email address like name@example.org.")), field="email")
@@ -54,7 +56,7 @@ def create_user(
         raise DomainError(
             str(_l("Use a password of at least %(n)s characters.", n=MIN_PASSWORD)), field="password"
         )
-    if db.session.scalars(select(User).where(func.lower(User.email) == email)).first():
+    if find_by_email(email):
         raise DomainError(str(_l("There is already an account with that email.")), field="email")
     user = User(email=email, name=name.strip() or email, password_hash=hash_password(password))
     for council_id, partnership_id, role in memberships:
@@ -63,11 +65,36 @@ def create_user(
         )
     db.session.add(user)
     db.session.flush()
+    return user
+
+
+def create_user(
+    email: str,
+    name: str,
+    password: str,
+    memberships: list[tuple[int, int | None, str]] = (),
+    actor: User | None = None,
+) -> User:
+    """Create a staff user with (council_id, partnership_id or None, role) memberships."""
+    user = _new_user(email, name, password, memberships)
     audit.record(
         actor,
         "user.created",
         user,
-        email=email,
+        email=user.email,
         roles=[[c, p, r] for c, p, r in memberships],
     )
+    return user
+
+
+def register_user(email: str, name: str, password: str, **details) -> User:
+    """Let someone create their own account, with no roles; they are the actor in the log."""
+    if not " ".join((name or "").split()):
+        raise DomainError(str(_l("Enter your name.")), field="name")
+    if len(" ".join(name.split())) > 200:
+        raise DomainError(str(_l("Keep your name to 200 characters or fewer.")), field="name")
+    if not looks_like_email(email) or len(email.strip()) > 254:
+        raise DomainError(str(_l("Enter an email address like name@example.org.")), field="email")
+    user = _new_user(email, " ".join(name.split()), password)
+    audit.record(user, "user.registered", user, email=user.email, **details)
     return user
