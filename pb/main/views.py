@@ -8,7 +8,7 @@ from ..extensions import db
 from ..models import Photo, Proposal, Round
 from ..models.round import PROPOSALS, PUBLISHED, VOTING
 from ..models.proposal import PUBLIC
-from ..services import access, browse, delivery, proposals, voting
+from ..services import access, browse, delivery, partnerships, proposals, voting
 from ..services import rounds as round_services
 from ..vote.forms import CodeForm
 from . import bp
@@ -104,6 +104,7 @@ def dashboard():
                  if access.can_report_delivery(current_user, p)]
     return render_template("main/dashboard.html", organising=rounds, proposing=proposing,
                            mine=mine, scrutinising=scrutinising, reporting=reporting,
+                           manages_partnerships=bool(partnerships.managed_by(current_user)),
                            can_set_up=bool(round_services.organising_scopes(current_user)))
 
 

@@ -254,8 +254,14 @@ def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
 
 
+# Words that name organiser pages beside /organise/<slug>, so no round may take them.
+RESERVED_SLUGS = {"partnerships", "rounds", "new"}
+
+
 def _unique_slug(text: str) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "round"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-round"
     slug, n = base, 1
     while db.session.scalars(select(Round.id).where(Round.slug == slug)).first() is not None:
         n += 1
