@@ -75,16 +75,14 @@ def _input(form: RoundForm, round_: Round | None = None) -> rounds.RoundInput:
 
 
 def _form_for(round_: Round) -> RoundForm:
-    from ..models.proposal import CATEGORIES as STANDARD
-
     settings, rule_settings = round_.ballot_settings or {}, round_.rule_settings or {}
     return RoundForm(data={
         "title": round_.title, "description": round_.description,
         "partnership": round_.partnership_id or 0, "pot": to_input(round_.pot, round_.currency),
         "currency": round_.currency, "award_min": to_input(round_.award_min, round_.currency),
         "award_max": to_input(round_.award_max, round_.currency),
-        "categories": [c for c in round_.categories if c in STANDARD],
-        "extra_categories": "\n".join(c for c in round_.categories if c not in STANDARD),
+        "categories": [c for c in round_.categories if c in CATEGORIES],
+        "extra_categories": "\n".join(c for c in round_.categories if c not in CATEGORIES),
         "areas": [a.id for a in round_.areas],
         **{name: uk_input(getattr(round_, name)) for name in rounds.DATE_FIELDS},
         "ballot_type": round_.ballot_type, "min_choices": settings.get("min_choices"),

@@ -26,7 +26,8 @@ def get_organised_round(slug: str):
 
 def get_proposal(round_, proposal_id: int) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.round_id != round_.id:
+    # A draft is the proposer's own until they send it.
+    if proposal is None or proposal.round_id != round_.id or proposal.status == "draft":
         abort(404)
     return proposal
 

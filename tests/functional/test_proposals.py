@@ -260,13 +260,20 @@ def test_rejection_needs_a_reason_and_tells_the_proposer(client, world, mailbox)
     assert "Benches are paid for by the parks budget." in Mailbox.body(last)
 
 
-def test_shortlisting_needs_approval_first(client, world):
+def test_shortlisting_needs_approval_first_and_can_be_undone_before_voting(client, world):
     proposal = _send(client, world)
     login(client, "organiser@council.example")
-    client.post(f"/organise/ideas/proposals/{proposal.id}/shortlist")
+    base = f"/organise/ideas/proposals/{proposal.id}"
+    client.post(f"{base}/shortlist")
     assert _only_proposal().status == "submitted"
-    page = client.get(f"/organise/ideas/proposals/{proposal.id}").get_data(as_text=True)
+    page = client.get(base).get_data(as_text=True)
     assert "Approve a proposal before putting it on the ballot." in page
+    client.post(f"{base}/approve")
+    client.post(f"{base}/shortlist")
+    assert _only_proposal().status == "shortlisted"
+    client.post(f"{base}/unshortlist")
+    assert _only_proposal().status == "approved"
+    assert "proposal.unshortlisted" in set(db.session.scalars(select(AuditEntry.action)))
 
 
 def test_proposer_withdraws_before_voting_but_not_after(client, world):
@@ -306,7 +313,11 @@ def test_other_people_cannot_see_or_change_a_proposal_before_it_is_sent(client, 
         assert client.get(url).status_code == 404, url
     assert client.post(f"/proposals/{draft.id}/withdraw").status_code == 404
     assert client.post(f"/proposals/{draft.id}/edit", data=_form(world)).status_code == 404
-    assert _only_proposal().title == "Mine"
+    logout(client)
+    login(client, "organiser@council.example")  # not even the organisers see a draft
+    assert client.get(f"/organise/ideas/proposals/{draft.id}").status_code == 404
+    assert client.post(f"/organise/ideas/proposals/{draft.id}/approve").status_code == 404
+    assert _only_proposal().title == "Mine" and _only_proposal().status == "draft"
 
 
 def test_a_round_that_stopped_taking_proposals_keeps_the_typed_form(client, world):
