@@ -203,3 +203,28 @@ def test_service_refuses_frozen_changes_directly(app, council):
         rounds.update_round(organiser, round_, data)
     assert caught.value.field == "rule"
     assert caught.value.audit[1] == "round.change_refused"
+
+
+def test_round_moves_through_proposals_and_review_with_confirmation(client, council):
+    login(client, "organiser@council.example")
+    client.post("/organise/rounds/new", data=_form())
+    assert "Start taking proposals?" in client.get(
+        "/organise/small-grants-2027/open-proposals").get_data(as_text=True)
+    assert _round().status == "draft"  # asking changed nothing
+    client.post("/organise/small-grants-2027/open-proposals")
+    assert _round().status == "proposals"
+    client.post("/organise/small-grants-2027/close-proposals")
+    assert _round().status == "review"
+    public = client.get("/rounds/small-grants-2027").get_data(as_text=True)
+    assert "The proposals are being checked." in public
+    client.post("/organise/small-grants-2027/open-proposals")  # taken again, e.g. a late idea
+    assert _round().status == "proposals"
+    client.post("/organise/small-grants-2027/close-proposals")
+    actions = [a for a in db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))
+               if a.startswith("round.proposals")]
+    assert actions == ["round.proposals_opened", "round.proposals_closed",
+                       "round.proposals_opened", "round.proposals_closed"]
+    # Closing twice is refused with a message, not an error page.
+    client.post("/organise/small-grants-2027/close-proposals")
+    page = client.get("/organise/small-grants-2027").get_data(as_text=True)
+    assert "The round is not taking proposals." in page
