@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..services.accounts import MIN_PASSWORD
+from ..services.mail import looks_like_email
 
 
 class LoginForm(FlaskForm):
@@ -43,6 +44,11 @@ class RegisterForm(FlaskForm):
         Length(max=254, message=_l("That email address is too long."))])
     password = _new_password()
     confirm = _password_again()
+
+    def validate_email(self, field):
+        # The service checks this too; checking here as well shows it with the other problems.
+        if not looks_like_email(field.data):
+            raise ValidationError(_l("Enter an email address like name@example.org."))
 
 
 class InvitedNewAccountForm(FlaskForm):
