@@ -125,9 +125,8 @@ def show(proposal_id: int):
     """Show the proposer their proposal, its status and its history."""
     proposal = get_own_proposal(proposal_id)
     problems = proposals.missing(proposal) if proposal.status == "draft" else []
-    problem = problems[0].message if problems else None
     return render_template("proposals/show.html", proposal=proposal, round=proposal.round,
-                           form=ActionForm(), problem=problem)
+                           form=ActionForm(), problems=[p.message for p in problems])
 
 
 @bp.post("/<int:proposal_id>/submit")

@@ -67,7 +67,7 @@ def test_resident_saves_a_draft_then_finishes_and_sends_it(client, world, mailbo
         ("draft", "resident", "Ann Resident")
     assert response.headers["Location"] == f"/proposals/{draft.id}"
     page = client.get(f"/proposals/{draft.id}").get_data(as_text=True)
-    assert "Draft, not sent yet" in page and "Before you can send it: Enter a short summary." in page
+    assert "Draft, not sent yet" in page and "Before you can send it:" in page and "<li>Enter a short summary.</li>" in page
     assert client.get(f"/projects/{draft.id}").status_code == 200  # the proposer sees it
     logout(client)
     assert client.get(f"/projects/{draft.id}").status_code == 404  # the public does not
