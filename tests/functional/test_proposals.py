@@ -194,6 +194,9 @@ def test_moderation_steps_reach_the_proposer_by_email_and_history(client, world,
     login(client, RESIDENT)
     page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
     assert "Please say where the bench goes." in page and "Changes asked for" in page
+    history = page.split("<h2>History</h2>")[1]
+    assert history.index("Draft saved") < history.index("Sent for review") < \
+        history.index("Changes asked for")
     assert client.post(f"/proposals/{proposal.id}/edit", data=_form(
         world, description="Oak, with a plaque, beside the pond's north path.")
     ).status_code == 302
