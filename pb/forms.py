@@ -18,25 +18,30 @@ from .money import MoneyError, parse_money
 class MoneyField(StringField):
     """A text box for an amount of money; `.minor` holds the parsed amount in minor units.
 
-    With `optional=True` an empty box is allowed and `.minor` is None.
+    With `optional=True` an empty box is allowed and `.minor` is None; with `allow_zero=True`
+    0 is an amount. `messages` rewords a problem for this question, by MoneyError code
+    (for example {"empty": "Enter how much has been spent so far."}).
     """
 
     minor: int | None = None
 
-    def __init__(self, *args, currency: str = "GBP", optional: bool = False, **kwargs):
+    def __init__(self, *args, currency: str = "GBP", optional: bool = False,
+                 allow_zero: bool = False, messages: dict | None = None, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "spellcheck": "false"})
         super().__init__(*args, **kwargs)
         self.currency = currency
         self.optional = optional
+        self.allow_zero = allow_zero
+        self.messages = messages or {}
 
     def pre_validate(self, form):
         self.minor = None
         if self.optional and not (self.data or "").strip():
             return
         try:
-            self.minor = parse_money(self.data, self.currency)
+            self.minor = parse_money(self.data, self.currency, allow_zero=self.allow_zero)
         except MoneyError as error:
-            raise ValidationError(str(error)) from error
+            raise ValidationError(str(self.messages.get(error.code, error))) from error
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -14,18 +14,26 @@ _AMOUNT = re.compile(r"^(?P<whole>\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<frac>\d+))?$"
 
 
 class MoneyError(ValueError):
-    """The text is not an amount of money; the message says why, in words a person can act on."""
+    """The text is not an amount of money; the message says why, in words a person can act on.
+
+    `code` names the problem ("empty", "negative", "format", "precision", "zero", "too_large")
+    so that a form can word it for its own question.
+    """
+
+    def __init__(self, message, code: str):
+        super().__init__(message)
+        self.code = code
 
 
 def minor_digits(currency: str) -> int:
     return get_currency_precision(currency)
 
 
-def parse_money(text: str | None, currency: str = "GBP") -> int:
+def parse_money(text: str | None, currency: str = "GBP", allow_zero: bool = False) -> int:
     """Parse an amount typed by a person into minor units.
 
-    Accepts "1625", "1,625", "£1,625.50", " 1625.5 ". Refuses empty text, negative or zero
-    amounts, letters, and more decimal places than the currency has.
+    Accepts "1625", "1,625", "£1,625.50", " 1625.5 ". Refuses empty text, negative amounts,
+    zero (unless `allow_zero`), letters, and more decimal places than the currency has.
 
     Returns
     -------
@@ -35,23 +43,23 @@ def parse_money(text: str | None, currency: str = "GBP") -> int:
     digits = minor_digits(currency)
     raw = (text or "").strip()
     if not raw:
-        raise MoneyError(_l("Enter an amount."))
+        raise MoneyError(_l("Enter an amount."), "empty")
     cleaned = re.sub(r"^(?:[£$€]|[A-Za-z]{3}(?=[\s\d.]))\s*|\s*(?:[£$€]|[A-Za-z]{3})$", "", raw)
-    if cleaned.startswith("-"):
-        raise MoneyError(_l("Enter an amount greater than zero."))
+    if cleaned.startswith(("-", "\u2212")):
+        raise MoneyError(_l("Enter an amount greater than zero."), "negative")
     match = _AMOUNT.match(cleaned)
     if not match or not (match.group("whole") or match.group("frac")):
-        raise MoneyError(_l("Enter an amount in numbers, like 1500 or 1,500.50."))
+        raise MoneyError(_l("Enter an amount in numbers, like 1500 or 1,500.50."), "format")
     frac = match.group("frac") or ""
     if len(frac) > digits:
         raise MoneyError(_l("Enter the amount to the nearest penny.") if digits == 2 else
-                         _l("Enter a whole amount, without decimal places."))
+                         _l("Enter a whole amount, without decimal places."), "precision")
     whole = int((match.group("whole") or "0").replace(",", ""))
     amount = whole * 10**digits + int(frac.ljust(digits, "0") or 0)
-    if amount <= 0:
-        raise MoneyError(_l("Enter an amount greater than zero."))
+    if amount == 0 and not allow_zero:
+        raise MoneyError(_l("Enter an amount greater than zero."), "zero")
     if amount >= MAX_MINOR:
-        raise MoneyError(_l("That amount is too large."))
+        raise MoneyError(_l("That amount is too large."), "too_large")
     return amount
 
 

@@ -1,64 +1,26 @@
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
 from ..models.delivery import MATCH_FUNDING_MAX, NOTE_MAX, OUTPUTS_MAX, STATUS_LABELS
-from ..money import MoneyError, parse_money
-
-_ZERO = re.compile(r"^(?:[£$€]|[A-Za-z]{3})?\s*0+(?:\.0*)?\s*(?:[£$€]|[A-Za-z]{3})?$")
-_NEGATIVE = re.compile(r"^(?:[£$€]|[A-Za-z]{3})?\s*[-−]")
-
-
-class AmountField(StringField):
-    """A text box for an amount of money that may be zero (spend so far, savings).
-
-    `.minor` holds the amount in minor units, or None when the box was left empty.
-    """
-
-    minor: int | None = None
-
-    def __init__(self, *args, currency: str = "GBP", required_message=None,
-                 negative_message=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.currency = currency
-        self.required_message = required_message
-        self.negative_message = negative_message or _l("Enter 0 or more.")
-
-    def pre_validate(self, form):
-        self.minor = None
-        raw = (self.data or "").strip()
-        if not raw:
-            if self.required_message:
-                raise ValidationError(str(self.required_message))
-            return
-        if _NEGATIVE.match(raw):
-            raise ValidationError(str(self.negative_message))
-        if _ZERO.match(raw):
-            self.minor = 0
-            return
-        try:
-            self.minor = parse_money(raw, self.currency)
-        except MoneyError as error:
-            raise ValidationError(str(error)) from error
-
+from ..forms import MoneyField
 
 class UpdateForm(FlaskForm):
     status = RadioField(_l("How is the project going?"),
                         choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()],
                         validate_choice=False,  # the service names an unknown status
                         validators=[InputRequired(_l("Choose how the project is going."))])
-    spent_to_date = AmountField(
+    spent_to_date = MoneyField(
         _l("How much has been spent so far?"),
         description=_l("The total spent from the award to date, in pounds. Enter 0 if nothing "
                        "has been spent yet."),
-        required_message=_l("Enter how much has been spent so far. Enter 0 if nothing has been "
-                            "spent yet."),
-        negative_message=_l("The amount spent cannot be less than zero."))
+        allow_zero=True,
+        messages={"empty": _l("Enter how much has been spent so far. Enter 0 if nothing has "
+                              "been spent yet."),
+                  "negative": _l("The amount spent cannot be less than zero.")})
     outputs = TextAreaField(
         _l("What has the project done so far? (optional)"),
         description=_l("In your own words and numbers, for example “88 residents attended "
@@ -66,11 +28,12 @@ class UpdateForm(FlaskForm):
         validators=[Optional(), Length(max=OUTPUTS_MAX, message=_l(
             "Keep this to %(n)s characters or fewer.", n=f"{OUTPUTS_MAX:,}"))],
         render_kw={"maxlength": False})
-    savings_per_year = AmountField(
+    savings_per_year = MoneyField(
         _l("Estimated savings to public services each year (optional)"),
         description=_l("For example fewer GP visits or care hours, in pounds a year. Leave it "
                        "empty if you do not know."),
-        negative_message=_l("Savings cannot be less than zero."))
+        optional=True, allow_zero=True,
+        messages={"negative": _l("Savings cannot be less than zero.")})
     match_funding = StringField(
         _l("Other funding for this project (optional)"),
         description=_l("For example “£500 from the town council”."),
