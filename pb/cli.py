@@ -57,7 +57,7 @@ def create_admin_command(email: str, name: str, council_name: str | None, passwo
     if council_name:
         council = db.session.scalars(select(Council).where(Council.name == council_name)).first()
         if council is None:
-            from .demo import slugify
+            from .text import slugify
 
             council = Council(name=council_name, slug=slugify(council_name))
             db.session.add(council)

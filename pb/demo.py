@@ -6,7 +6,6 @@ Loaded through the same services the web pages use, so the demo exercises the re
 from __future__ import annotations
 
 import random
-import re
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from .extensions import db
+from .text import slugify
 from .models import Area, Council, Partnership, Proposal, Round, VoterCredential
 from .models.proposal import SHORTLISTED
 from .models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER, VOLUNTEER
@@ -109,10 +109,6 @@ IDEAS = [
     ("Walking football for over-60s", "Weekly sessions with a coach at the leisure centre.",
      [("Coach, 40 sessions", 2_000_00), ("Pitch hire", 1_000_00)], "changes_requested"),
 ]
-
-
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
 
 
 def load(instance_path: str, ballots: int = 200, seed: int = 2015) -> None:

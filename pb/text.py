@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -25,3 +26,9 @@ def clean_fields(instance) -> None:
                 clean_text(v) if isinstance(v, str) else
                 tuple(clean_text(x) if isinstance(x, str) else x for x in v)
                 if isinstance(v, tuple) else v for v in value])
+
+
+def slugify(text: str, limit: int = 80) -> str:
+    """A web-address-friendly version of a name: 'Ysbyty Ŵy' becomes 'ysbyty-wy'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -12,6 +11,7 @@ from sqlalchemy import func, select
 
 from ..errors import DomainError
 from ..extensions import db
+from ..text import slugify
 from ..models import Area, Council, Membership, Partnership, Proposal, User
 from ..models.user import ORGANISER
 from . import access, audit
@@ -35,12 +35,6 @@ MAX_NAME = 200
 # The first half of a UK postcode ("outward code"): SK10, M1, EC1A, W1A, B33.
 OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?\s*[0-9][A-Z]{2}$")
-
-
-def slugify(text: str) -> str:
-    """A web-address-friendly version of a name: 'Ysbyty Ŵy' becomes 'ysbyty-wy'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80]
 
 
 @dataclass

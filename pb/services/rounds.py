@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from flask_babel import lazy_gettext as _l
@@ -13,7 +12,7 @@ from datetime import datetime
 
 from ..errors import DomainError, Refused
 from ..extensions import db
-from ..text import clean_fields
+from ..text import clean_fields, slugify
 from ..models import Area, Ballot, Council, Partnership, Proposal, Round, TallyResult, User
 from ..models.round import BALLOT_TYPES, FROZEN_FIELDS, RULES, TIE_BREAKS
 from ..models.user import COUNCIL_ADMIN, ORGANISER
@@ -259,7 +258,7 @@ RESERVED_SLUGS = {"partnerships", "rounds", "new"}
 
 
 def _unique_slug(text: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "round"
+    base = slugify(text, limit=60) or "round"
     if base in RESERVED_SLUGS:
         base = f"{base}-round"
     slug, n = base, 1
