@@ -5,7 +5,7 @@ from wtforms import FieldList, Form, FormField, RadioField, SelectField, StringF
 from wtforms.validators import Length, Optional
 
 from ..forms import MoneyField
-from ..models.proposal import CATEGORIES, SUMMARY_MAX  # noqa: F401  (CATEGORIES re-exported)
+from ..models.proposal import SUMMARY_MAX
 
 LONG = Length(max=10000, message=_l("Keep this to 10,000 characters or fewer."))
 

@@ -283,14 +283,6 @@ class MonitoringRow:
     last_update: datetime | None
 
 
-def _category_label(key: str | None) -> str:
-    try:  # the labels are moving to the proposal model
-        from ..models.proposal import CATEGORIES  # type: ignore[attr-defined]
-    except ImportError:
-        from ..proposals.forms import CATEGORIES
-    return str(CATEGORIES.get(key, key)) if key else ""
-
-
 def monitoring_rows(round_: Round) -> list[MonitoringRow]:
     """The round's funded projects as monitoring rows, in the order of the result."""
     funded_by = str(_l("Participatory budgeting: %(round)s", round=round_.title))
@@ -300,7 +292,7 @@ def monitoring_rows(round_: Round) -> list[MonitoringRow]:
         how_funded = funded_by + (f"; {project.match_funding}" if project.match_funding else "")
         rows.append(MonitoringRow(
             service=p.title, provider=p.proposer_name or (p.partnership.name if p.partnership else ""),
-            area=p.area.name if p.area else "", category=_category_label(p.category),
+            area=p.area.name if p.area else "", category=p.category_label,
             outcomes=project.outputs, award=project.award, cost_to_deliver=project.spent,
             how_funded=how_funded, savings_per_year=project.savings_per_year,
             status=project.status_label, last_update=project.last_updated))
