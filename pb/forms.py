@@ -57,10 +57,10 @@ class ActionForm(FlaskForm):
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
     """Attach a domain error to the field it concerns, or to the form as a whole."""
-    for problem in getattr(error, "problems", None) or []:
-        if problem is not error:
+    problems = getattr(error, "problems", None)
+    if problems:
+        for problem in problems:
             show_error(form, problem)
-    if getattr(error, "problems", None):
         return
     field = getattr(form, error.field, None) if error.field else None
     if field is not None and hasattr(field, "errors"):
