@@ -229,7 +229,7 @@ def _create_staff(council: Council, partnerships: dict[str, Partnership]):
 
 def _round(council: Council, slug: str, title: str, pot: int, description: str) -> Round:
     round_ = Round(council=council, slug=slug, title=title, pot=pot, currency="GBP",
-                   description=description, ballot_type="approval", ballot_settings={},
+                   description=description, ballot_type="knapsack", ballot_settings={},
                    rule="greedy", rule_settings={}, tie_break="chain")
     db.session.add(round_)
     db.session.flush()

@@ -27,9 +27,11 @@ def user(council, email, role, partnership=None):
                                 [(council.id, partnership.id if partnership else None, role)])
 
 
-def round_(council, slug="spring", pot=100_000_00, status="proposals", partnership=None):
+def round_(council, slug="spring", pot=100_000_00, status="proposals", partnership=None,
+           ballot_type="approval", ballot_settings=None, **fields):
     r = Round(council=council, slug=slug, title=f"Round {slug}", pot=pot, currency="GBP",
-              status=status, partnership=partnership, ballot_settings={}, rule_settings={})
+              status=status, partnership=partnership, ballot_type=ballot_type,
+              ballot_settings=ballot_settings or {}, rule_settings={}, **fields)
     db.session.add(r)
     db.session.flush()
     return r

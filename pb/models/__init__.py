@@ -3,6 +3,7 @@
 from .audit import AuditEntry
 from .council import Area, Council, Partnership
 from .delivery import DeliveryUpdate, Follower
+from .equality import EqualityResponse
 from .invitation import Invitation
 from .outbox import OutgoingEmail
 from .photo import Photo
@@ -19,6 +20,7 @@ __all__ = [
     "BallotChoice",
     "Council",
     "DeliveryUpdate",
+    "EqualityResponse",
     "Follower",
     "Invitation",
     "Membership",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import DomainError
@@ -33,10 +33,21 @@ STATUS_LABELS = {
 }
 
 
-# Ballot types the ballot page offers; the tally engine knows more (ranking, scoring, points).
+# Every ballot type of the tally engine has a ballot page.
 BALLOT_TYPES = {
     "approval": _l("Residents choose as many projects as they like"),
     "knapsack": _l("Residents choose projects up to a spending limit"),
+    "choose-one": _l("Residents choose one project"),
+    "ranking": _l("Residents put their favourite projects in order"),
+    "scoring": _l("Residents give each project a score"),
+    "points": _l("Residents share out a number of points between projects"),
+}
+# How residents show they may vote; a round may offer several at once.
+VOTING_METHODS = {
+    "codes": _l("Voting codes, printed on cards with a QR code"),
+    "email": _l("A link sent by email: residents give their email address and postcode"),
+    "postcode": _l("Open online vote: residents give their postcode and confirm they may vote"),
+    "kiosk": _l("At an event, on a phone or tablet a volunteer sets up"),
 }
 RULES = {
     "greedy": _l("Most votes first: each project is funded in turn if it still fits in what is "
@@ -55,7 +66,8 @@ TIE_BREAKS = {
 }
 # What cannot change once voting has opened.
 FROZEN_FIELDS = ("pot", "currency", "ballot_type", "ballot_settings", "rule", "rule_settings",
-                 "tie_break", "allow_vote_change")
+                 "tie_break", "allow_vote_change", "voting_methods", "eligible_districts",
+                 "min_age")
 
 round_areas = db.Table(
     "round_areas",
@@ -103,6 +115,15 @@ class Round(db.Model):
     tie_break: Mapped[str] = mapped_column(String(10), default="chain")
     tie_break_seed: Mapped[str | None] = mapped_column(String(64))
     allow_vote_change: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who may vote and how: see VOTING_METHODS. Postcode districts (outward codes) checked
+    # wherever a resident gives a postcode; empty means the round's own postcode-district areas.
+    voting_methods: Mapped[list] = mapped_column(JSON, default=lambda: ["codes"],
+                                                 server_default='["codes"]')
+    eligible_districts: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    # Offer the optional equality-monitoring questions after a ballot is cast.
+    equality_questions: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     council: Mapped[Council] = relationship()
@@ -145,6 +166,15 @@ class Round(db.Model):
             (_l("Projects delivered by"), self.delivery_by),
         ]
         return [(str(label), when) for label, when in phases if when is not None]
+    def uses(self, method: str) -> bool:
+        return method in (self.voting_methods or [])
+
+    def eligible_postcode_districts(self) -> list[str]:
+        """Outward codes whose residents may vote; empty means anyone with a UK postcode."""
+        if self.eligible_districts:
+            return list(self.eligible_districts)
+        return sorted({a.name.upper() for a in self.areas_in_play() if a.kind == "postcode_district"})
+
     @property
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status])

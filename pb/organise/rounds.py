@@ -64,7 +64,9 @@ def _input(form: RoundForm, round_: Round | None = None) -> rounds.RoundInput:
         inputs = {"pot": "pot", "currency": "currency", "ballot_type": "ballot_type",
                   "ballot_settings": ("min_choices", "max_choices", "budget_limit"),
                   "rule": "rule", "rule_settings": ("threshold_percent", "use_leftover"),
-                  "tie_break": "tie_break", "allow_vote_change": "allow_vote_change"}
+                  "tie_break": "tie_break", "allow_vote_change": "allow_vote_change",
+                  "voting_methods": "voting_methods", "eligible_districts": "eligible_districts",
+                  "min_age": "min_age"}
         for name in FROZEN_FIELDS:
             names = inputs[name] if isinstance(inputs[name], tuple) else (inputs[name],)
             if not sent & set(names):

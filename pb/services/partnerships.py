@@ -54,7 +54,7 @@ def parse_areas(areas: AreasInput) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}  # folded name -> field it was first given in
     for kind, field in AREA_FIELDS.items():
         text = getattr(areas, field) or ""
-        names = _postcode_districts(text) if kind == "postcode_district" else _names(text, field)
+        names = postcode_districts(text) if kind == "postcode_district" else _names(text, field)
         if len(names) > MAX_AREAS_PER_KIND:
             raise DomainError(str(_l("List %(n)s areas or fewer here.", n=MAX_AREAS_PER_KIND)),
                               field=field)
@@ -81,7 +81,7 @@ def _names(text: str, field: str) -> list[str]:
     return names
 
 
-def _postcode_districts(text: str) -> list[str]:
+def postcode_districts(text: str, field: str = "postcode_districts") -> list[str]:
     """Postcode districts, one per line (commas and spaces between them are fine too)."""
     codes: list[str] = []
     wrong: list[str] = []
@@ -99,11 +99,11 @@ def _postcode_districts(text: str) -> list[str]:
         raise DomainError(str(_l(
             "Enter only the first part of the postcode: %(code)s rather than %(full)s.",
             code=full[0].split()[0] if " " in full[0] else full[0][:-3], full=full[0])),
-            field="postcode_districts")
+            field=field)
     if wrong:
         raise DomainError(str(_l(
             "%(codes)s: not a postcode district. Enter the first part of a postcode, like "
-            "SK10, M1 or EC1A.", codes=", ".join(wrong[:5]))), field="postcode_districts")
+            "SK10, M1 or EC1A.", codes=", ".join(wrong[:5]))), field=field)
     return codes
 
 

@@ -14,7 +14,7 @@ from ..errors import DomainError, Refused
 from ..extensions import db
 from ..text import clean_fields, slugify
 from ..models import Area, Ballot, Council, Partnership, Proposal, Round, TallyResult, User
-from ..models.round import BALLOT_TYPES, FROZEN_FIELDS, RULES, TIE_BREAKS
+from ..models.round import BALLOT_TYPES, FROZEN_FIELDS, RULES, TIE_BREAKS, VOTING_METHODS
 from ..models.user import COUNCIL_ADMIN, ORGANISER
 from ..money import format_money
 from ..models.proposal import SHORTLISTED
@@ -62,7 +62,8 @@ def publish_results(user: User | None, round_: Round) -> None:
 
 def ballot_count(round_: Round) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(Ballot).where(Ballot.round_id == round_.id)
+        select(func.count()).select_from(Ballot).where(Ballot.round_id == round_.id,
+                                                      Ballot.superseded_at.is_(None))
     ) or 0
 
 
@@ -87,6 +88,10 @@ class RoundInput:
     rule_settings: dict = field(default_factory=dict)
     tie_break: str = "chain"
     allow_vote_change: bool = False
+    voting_methods: list[str] = field(default_factory=lambda: ["codes"])
+    eligible_districts: list[str] = field(default_factory=list)  # outward codes, checked
+    min_age: int | None = None
+    equality_questions: bool = False
 
     def __post_init__(self) -> None:
         clean_fields(self)
@@ -201,6 +206,12 @@ def _validate(round_: Round, data: RoundInput) -> None:
     if low is not None and high is not None and low > high:
         raise DomainError(str(_l("The fewest projects to choose must not be more than the most.")),
                           field="min_choices")
+    if not data.voting_methods or any(m not in VOTING_METHODS for m in data.voting_methods):
+        raise DomainError(str(_l("Choose at least one way for residents to vote.")),
+                          field="voting_methods")
+    if data.min_age is not None and not 0 < data.min_age <= 25:
+        raise DomainError(str(_l("Enter a minimum age from 1 to 25, or leave it empty.")),
+                          field="min_age")
     allowed_areas = {a.id for a in _council_areas(round_, data)}
     if any(a not in allowed_areas for a in data.area_ids):
         raise DomainError(str(_l("Choose areas of this council's partnerships.")), field="areas")
@@ -231,6 +242,7 @@ def _apply_open_settings(round_: Round, data: RoundInput) -> None:
     round_.award_min = data.award_min
     round_.award_max = data.award_max
     round_.categories = [c.strip() for c in data.categories]
+    round_.equality_questions = bool(data.equality_questions)
     round_.areas = [a for a in _council_areas(round_, data) if a.id in set(data.area_ids)]
     for name in DATE_FIELDS:
         setattr(round_, name, data.dates.get(name))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Ballot, BallotChoice, Proposal, Round, TallyResult
 from ..models.proposal import SHORTLISTED
+from .ballots import BallotRules
 from ..tally import ENGINE_VERSION, Ballot as EngineBallot, Election, Project, TieBreak, tally
 
 
@@ -26,7 +27,7 @@ def build_election(round_: Round) -> Election:
     rows = db.session.execute(
         select(BallotChoice.ballot_id, BallotChoice.proposal_id, BallotChoice.value)
         .join(Ballot, Ballot.id == BallotChoice.ballot_id)
-        .where(Ballot.round_id == round_.id)
+        .where(Ballot.round_id == round_.id, Ballot.superseded_at.is_(None))
         .order_by(BallotChoice.ballot_id, BallotChoice.position)
     )
     grouped: dict[int, list[tuple[str, int]]] = {}
@@ -34,7 +35,21 @@ def build_election(round_: Round) -> Election:
         grouped.setdefault(ballot_id, []).append((str(proposal_id), value))
     ballots = [_engine_ballot(round_.ballot_type, choices) for choices in grouped.values()]
     return Election(budget=round_.pot, projects=projects, ballots=ballots,
-                    ballot_type=round_.ballot_type)
+                    ballot_type=round_.ballot_type, **ballot_limits(round_, len(projects)))
+
+
+def ballot_limits(round_: Round, project_count: int) -> dict:
+    """The ballot page's rules, as the engine's Election fields, so both check the same."""
+    rules = BallotRules.for_round(round_, project_count)
+    limits: dict = {"min_choices": rules.min_choices, "max_choices": rules.max_choices}
+    if rules.type == "knapsack":
+        limits["max_cost"] = rules.limit
+    elif rules.type == "scoring":
+        limits.update(min_points=rules.score_min, max_points=rules.score_max)
+    elif rules.type == "points":
+        limits.update(max_points=rules.score_max, max_total_points=rules.allowance,
+                      min_total_points=rules.min_total)
+    return limits
 
 
 def _engine_ballot(ballot_type: str, choices: list[tuple[str, int]]) -> EngineBallot:

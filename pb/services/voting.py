@@ -10,13 +10,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import DomainError
+from ..errors import DomainError, Problems
 from ..extensions import db
 from ..models import Ballot, BallotChoice, Proposal, Round, User, VoterCredential
 from ..models.proposal import SHORTLISTED
+from ..models.round import BEFORE_VOTING
 from ..models.types import utcnow
-from ..money import format_money
-from . import access, audit
+from ..models.voting import CHANNELS
+from . import access, audit, ballots
 
 # Crockford's base 32: no I, L, O or U, so codes read aloud and typed by hand survive.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -56,28 +57,49 @@ def issue_codes(user: User | None, round_: Round, count: int, batch: str = "") -
 
 
 def find_credential(code: str, round_: Round | None = None) -> VoterCredential:
-    """Return the unused credential for a code, or raise DomainError on the `code` field."""
+    """Return the credential for a voting code that may still vote, or raise on `code`.
+
+    A used code may vote again only where the round lets residents change their vote.
+    """
     if len(normalise_code(code)) != CODE_LENGTH:
         raise DomainError(
             str(_l("Enter the 10-character code from your voting card, like ABCDE-12345.")),
             field="code",
         )
     credential = db.session.scalars(
-        select(VoterCredential).where(VoterCredential.code_hash == code_hash(code))
+        select(VoterCredential).where(VoterCredential.code_hash == code_hash(code),
+                                      VoterCredential.kind == "code")
     ).first()
     if credential is None or (round_ is not None and credential.round_id != round_.id):
         raise DomainError(
             str(_l("We do not recognise that code. Check it against your card and try again.")),
             field="code",
         )
-    if credential.used_at is not None:
+    if not credential.round.is_voting_open:
+        raise DomainError(closed_message(credential.round), field="code")
+    if credential.used_at is not None and not credential.round.allow_vote_change:
         raise DomainError(str(_l("That code has already been used to vote. If you voted, you can "
                                  "check your vote with your receipt code. If you did not, ask the "
                                  "organisers for help.")), field="code")
-    if not credential.round.is_voting_open:
-        raise DomainError(
-            str(_l("Voting in %(round)s is not open.", round=credential.round.title)), field="code"
-        )
+    return credential
+
+
+def closed_message(round_: Round) -> str:
+    if round_.status in BEFORE_VOTING:
+        return str(_l("Voting in %(round)s has not opened yet.", round=round_.title))
+    return str(_l("Voting in %(round)s has closed.", round=round_.title))
+
+
+def one_off_credential(round_: Round, kind: str) -> VoterCredential:
+    """A credential for exactly one ballot: a kiosk voter, an open online vote, a paper ballot.
+
+    Made when the ballot is started, so that sending the same ballot twice (a double tap, a
+    resubmitted form) still gives one ballot.
+    """
+    credential = VoterCredential(round_id=round_.id, kind=kind,
+                                 code_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest())
+    db.session.add(credential)
+    db.session.flush()
     return credential
 
 
@@ -92,48 +114,9 @@ def ballot_projects(round_: Round) -> list[Proposal]:
     )
 
 
-def validate_choices(round_: Round, proposal_ids: Iterable[int | str],
-                     projects: list[Proposal] | None = None) -> list[Proposal]:
-    """Check an approval ballot: known projects, no repeats, within the limits and the pot.
-
-    `projects` is the ballot if the caller has already loaded it.
-    """
-    on_ballot = {p.id: p for p in (ballot_projects(round_) if projects is None else projects)}
-    chosen: list[Proposal] = []
-    for raw in proposal_ids:
-        try:
-            pid = int(raw)
-        except (TypeError, ValueError):
-            pid = -1
-        if pid not in on_ballot:
-            raise DomainError(str(_l("One of the projects you chose is not on this ballot.")),
-                              field="projects")
-        if on_ballot[pid] not in chosen:
-            chosen.append(on_ballot[pid])
-    settings = round_.ballot_settings or {}
-    minimum = int(settings.get("min_choices", 1))
-    maximum = settings.get("max_choices")
-    if len(chosen) < minimum:
-        raise DomainError(
-            str(_l("Choose at least one project.")) if minimum == 1
-            else str(_l("Choose at least %(n)s projects.", n=minimum)),
-            field="projects",
-        )
-    if maximum is not None and len(chosen) > int(maximum):
-        raise DomainError(str(_l("Choose no more than %(n)s projects.", n=maximum)),
-                          field="projects")
-    total = sum(p.cost for p in chosen)
-    limit = int(settings.get("budget_limit", round_.pot))
-    if total > limit:
-        raise DomainError(
-            str(_l("Your choices add up to %(total)s, which is %(over)s more than the %(limit)s "
-                   "available. Remove a project or choose cheaper ones.",
-                   total=format_money(total, round_.currency),
-                   over=format_money(total - limit, round_.currency),
-                   limit=format_money(limit, round_.currency))),
-            field="projects",
-        )
-    return chosen
+def rules_for(round_: Round, projects: list[Proposal] | None = None) -> ballots.BallotRules:
+    projects = ballot_projects(round_) if projects is None else projects
+    return ballots.BallotRules.for_round(round_, len(projects))
 
 
 def new_receipt() -> str:
@@ -141,31 +124,50 @@ def new_receipt() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-def cast_ballot(credential_id: int, proposal_ids: Iterable[int | str], channel: str = "online") -> Ballot:
-    """Record one ballot for a credential; a used credential can never vote again.
+def cast_ballot(credential_id: int, marks: Iterable[tuple[int, int]] | Iterable[int], *,
+                channel: str = "online", assisted: bool = False,
+                district: str | None = None) -> Ballot:
+    """Record one ballot for a credential, checked against the round's ballot rules.
 
-    The credential is claimed with a conditional UPDATE and the ballot table has a unique
-    constraint on the credential, so concurrent submissions of one code yield one ballot.
+    `marks` are (proposal id, value) pairs (see pb.services.ballots); bare ids mean a tick.
+    The credential is claimed with a conditional UPDATE, and a unique index allows one counted
+    ballot per credential, so concurrent submissions of one credential yield one ballot. Where
+    the round allows it, a later ballot replaces the earlier one: the old one is marked
+    superseded in the same transaction.
+    Raises DomainError (field "code" when the credential cannot vote) or Problems.
     """
     credential = db.session.get(VoterCredential, credential_id)
     if credential is None:
         raise DomainError(str(_l("We do not recognise that code.")), field="code")
     round_ = credential.round
     if not round_.is_voting_open:
-        raise DomainError(str(_l("Voting in %(round)s has closed.", round=round_.title)))
-    chosen = validate_choices(round_, proposal_ids)
+        raise DomainError(closed_message(round_), field="code")
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    marks = [m if isinstance(m, tuple) else (int(m), 1) for m in marks]
+    projects = ballot_projects(round_)
+    problems = ballots.check(rules_for(round_, projects), projects, marks)
+    if problems:
+        raise Problems([DomainError(message, field=fid) for fid, message in problems])
+    now = utcnow()
     claimed = db.session.execute(
         update(VoterCredential)
         .where(VoterCredential.id == credential_id, VoterCredential.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
-    if claimed.rowcount != 1:
-        db.session.rollback()
-        raise DomainError(str(_l("That code has already been used to vote.")), field="code")
+        .values(used_at=now)
+    ).rowcount == 1
+    if not claimed:
+        if not round_.allow_vote_change:
+            db.session.rollback()
+            raise DomainError(str(_l("That code has already been used to vote.")), field="code")
+        db.session.execute(
+            update(Ballot)
+            .where(Ballot.credential_id == credential_id, Ballot.superseded_at.is_(None))
+            .values(superseded_at=now)
+        )
     ballot = Ballot(round_id=round_.id, credential_id=credential_id, receipt=new_receipt(),
-                    channel=channel)
-    ballot.choices = [BallotChoice(proposal_id=p.id, position=i, value=1)
-                      for i, p in enumerate(chosen)]
+                    channel=channel, assisted=bool(assisted), district=district, cast_at=now)
+    ballot.choices = [BallotChoice(proposal_id=pid, position=i, value=value)
+                      for i, (pid, value) in enumerate(marks)]
     db.session.add(ballot)
     try:
         db.session.flush()
@@ -176,6 +178,7 @@ def cast_ballot(credential_id: int, proposal_ids: Iterable[int | str], channel: 
 
 
 def find_receipt(receipt: str) -> Ballot | None:
+    """The ballot with a receipt code (it may have been replaced by a later one: see .counts)."""
     cleaned = normalise_code(receipt)
     formatted = f"{cleaned[:4]}-{cleaned[4:8]}-{cleaned[8:]}"
     return db.session.scalars(select(Ballot).where(Ballot.receipt == formatted)).first()

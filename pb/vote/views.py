@@ -7,7 +7,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import ActionForm, show_error
 from ..models import VoterCredential
-from ..services import voting
+from ..services import ballots, voting
 from . import bp
 from .forms import CodeForm, ReceiptForm
 
@@ -43,38 +43,40 @@ def start():
         except DomainError as error:
             show_error(form, error)
         else:
-            session[KEY] = {"credential": credential.id, "choices": []}
+            session[KEY] = {"credential": credential.id, "marks": []}
             return redirect(url_for("vote.ballot"))
     return render_template("vote/start.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/ballot", methods=["GET", "POST"])
 def ballot():
-    """Let the resident choose projects that fit the pot."""
+    """Let the resident fill in the ballot."""
     state, credential = _current()
     if credential is None:
         return _restart(_("Enter your voting code to start."))
     round_ = credential.round
     form = ActionForm()
     projects = voting.ballot_projects(round_)
-    chosen = {str(c) for c in state.get("choices", [])}
+    rules = voting.rules_for(round_, projects)
+    marks = [tuple(m) for m in state.get("marks", [])]
+    values = ballots.values_of(marks)
+    problems: list[tuple[str, str]] = []
     if request.method == "POST":
-        submitted = request.form.getlist("projects")[:500]
-        chosen = set(submitted)
-        if form.validate_on_submit():
-            try:
-                picked = voting.validate_choices(round_, submitted, projects)
-            except DomainError as error:
-                form.form_errors.append(error.message)
-            else:
-                session[KEY] = {**state, "choices": [p.id for p in picked]}
-                return redirect(url_for("vote.review"))
+        filled = ballots.read(rules, projects, request.form)
+        values, problems = filled.values, filled.problems
+        if form.validate_on_submit() and filled.ok:
+            session[KEY] = {**state, "marks": filled.marks}
+            return redirect(url_for("vote.review"))
+        if not form.validate_on_submit() and not problems:
+            problems = [("projects-fieldset", _("Your session had expired. Check your choices "
+                                                  "and send them again."))]
+    chosen = {str(pid) for pid in values}
     return render_template(
-        "vote/ballot.html", form=form, round=round_, projects=projects, chosen=chosen,
+        "vote/ballot.html", form=form, round=round_, projects=projects, rules=rules,
+        values=values, chosen=chosen, problems=problems,
         total=sum(p.cost for p in projects if str(p.id) in chosen),
-        summary_errors=[("project-" + str(projects[0].id) if projects else "", m)
-                        for m in form.form_errors],
-    ), 400 if form.form_errors or form.errors else 200
+        summary_errors=problems,
+    ), 400 if problems else 200
 
 
 @bp.get("/review")
@@ -83,12 +85,17 @@ def review():
     state, credential = _current()
     if credential is None:
         return _restart(_("Enter your voting code to start."))
-    try:
-        picked = voting.validate_choices(credential.round, state.get("choices", []))
-    except DomainError as error:
-        flash(error.message, "error")
+    projects = voting.ballot_projects(credential.round)
+    rules = voting.rules_for(credential.round, projects)
+    marks = [tuple(m) for m in state.get("marks", [])]
+    problems = ballots.check(rules, projects, marks)
+    if problems:
+        flash(problems[0][1], "error")
         return redirect(url_for("vote.ballot"))
+    by_id = {p.id: p for p in projects}
+    picked = [by_id[pid] for pid, _value in marks]
     return render_template("vote/review.html", round=credential.round, picked=picked,
+                           marks=marks, rules=rules,
                            total=sum(p.cost for p in picked), form=ActionForm())
 
 
@@ -101,7 +108,7 @@ def submit():
     if not ActionForm().validate_on_submit():
         return redirect(url_for("vote.review"))
     try:
-        ballot = voting.cast_ballot(credential.id, state.get("choices", []))
+        ballot = voting.cast_ballot(credential.id, [tuple(m) for m in state.get("marks", [])])
     except DomainError as error:
         db.session.rollback()
         if error.field == "code":

@@ -21,7 +21,7 @@ def setup(app):
     factories.user(council, "member@north.example", MEMBER, north)
     organiser = factories.user(council, "organiser@council.example", ORGANISER)
     proposing = factories.round_(council, slug="ideas", pot=10_000_00)
-    voting_round = factories.round_(council, slug="vote", pot=5_000_00)
+    voting_round = factories.round_(council, slug="vote", pot=5_000_00, ballot_type="knapsack")
     big = factories.proposal(voting_round, south, "Big project", 4_000_00)
     small = factories.proposal(voting_round, south, "Small project", 1_500_00)
     rounds.open_voting(organiser, voting_round)
@@ -175,7 +175,7 @@ def test_ballot_in_a_closed_round(app, setup):
     assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
     response = app.test_client().post("/vote/", data={"code": setup["codes"][0]})
     assert response.status_code == 400
-    assert "Voting in Round vote is not open." in response.get_data(as_text=True)
+    assert "Voting in Round vote has closed." in response.get_data(as_text=True)
 
 
 def test_unknown_pages_get_a_friendly_404(client, setup):
