@@ -149,21 +149,25 @@ def cast_ballot(credential_id: int, marks: Iterable[tuple[int, int]] | Iterable[
     problems = ballots.check(rules_for(round_, projects), projects, marks)
     if problems:
         raise Problems([DomainError(message, field=fid) for fid, message in problems])
-    now = utcnow()
     claimed = db.session.execute(
         update(VoterCredential)
         .where(VoterCredential.id == credential_id, VoterCredential.used_at.is_(None))
-        .values(used_at=now)
+        .values(used_at=utcnow())
     ).rowcount == 1
     if not claimed:
         if not round_.allow_vote_change:
             db.session.rollback()
             raise DomainError(str(_l("That code has already been used to vote.")), field="code")
+        # Lock the credential (a write that changes nothing) so that changes of one vote go
+        # in one at a time, in the order they commit; then retire the ballot that counted.
+        db.session.execute(update(VoterCredential).where(VoterCredential.id == credential_id)
+                           .values(used_at=VoterCredential.used_at))
         db.session.execute(
             update(Ballot)
             .where(Ballot.credential_id == credential_id, Ballot.superseded_at.is_(None))
-            .values(superseded_at=now)
+            .values(superseded_at=utcnow())
         )
+    now = utcnow()  # taken while holding the credential, so later ballots have later times
     ballot = Ballot(round_id=round_.id, credential_id=credential_id, receipt=new_receipt(),
                     channel=channel, assisted=bool(assisted), district=district, cast_at=now)
     ballot.choices = [BallotChoice(proposal_id=pid, position=i, value=value)
