@@ -102,7 +102,10 @@ def dashboard():
     reporting = [(p, award) for r in every if r.results_public
                  for p, award in delivery.funded_projects(r)
                  if access.can_report_delivery(current_user, p)]
+    kiosks = [r for r in every if r.is_voting_open and r.uses("kiosk")
+              and access.can_run_kiosk(current_user, r)]
     return render_template("main/dashboard.html", organising=rounds, proposing=proposing,
+                           kiosks=kiosks,
                            mine=mine, scrutinising=scrutinising, reporting=reporting,
                            manages_partnerships=bool(partnerships.managed_by(current_user)),
                            can_set_up=bool(round_services.organising_scopes(current_user)))

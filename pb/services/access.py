@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..errors import NotAllowed
 from ..models import Council, Partnership, Proposal, Round, User
-from ..models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER
+from ..models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER, VOLUNTEER
 
 ORGANISING_ROLES = {COUNCIL_ADMIN, ORGANISER}
 
@@ -41,6 +41,19 @@ def proposing_partnerships(user: User | None, round_: Round) -> list[Partnership
         and (round_.partnership_id is None or round_.partnership_id == p.id)
     ]
     return sorted({p.id: p for p in eligible}.values(), key=lambda p: p.name)
+
+
+def can_run_kiosk(user: User | None, round_: Round) -> bool:
+    """Organisers of the round and its volunteers set up event devices for voting. Volunteers
+    of any partnership of the council may help at a council-wide round's event."""
+    if user is None or not user.is_authenticated:
+        return False
+    if can_organise(user, round_):
+        return True
+    if round_.partnership_id is not None:
+        return VOLUNTEER in user.roles_for(round_.council_id, round_.partnership_id)
+    return any(m.role == VOLUNTEER and m.council_id == round_.council_id
+               for m in user.memberships)
 
 
 # Delivery, after the vote.

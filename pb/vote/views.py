@@ -8,7 +8,7 @@ from ..extensions import db
 from ..forms import ActionForm, show_error
 from ..models import VoterCredential
 from ..services import ballots, voting
-from . import bp
+from . import bp, kiosk
 from .forms import CodeForm, ReceiptForm
 
 KEY = "ballot"
@@ -108,7 +108,11 @@ def submit():
     if not ActionForm().validate_on_submit():
         return redirect(url_for("vote.review"))
     try:
-        ballot = voting.cast_ballot(credential.id, [tuple(m) for m in state.get("marks", [])])
+        channel = "kiosk" if state.get("channel") == "kiosk" else "online"
+        ballot = voting.cast_ballot(
+            credential.id, [tuple(m) for m in state.get("marks", [])], channel=channel,
+            assisted=channel == "kiosk" and request.form.get("assisted") == "yes",
+            district=state.get("district"))
     except DomainError as error:
         db.session.rollback()
         if error.field == "code":
@@ -117,6 +121,8 @@ def submit():
         flash(error.message, "error")
         return redirect(url_for("vote.ballot"))
     db.session.commit()
+    if kiosk.in_kiosk_mode():
+        return kiosk.finish_kiosk_ballot(ballot.receipt)
     session.pop(KEY, None)
     session["receipt"] = {"code": ballot.receipt, "round": credential.round.title}
     return redirect(url_for("vote.done"))
@@ -136,6 +142,8 @@ def leave():
     """Forget the ballot in progress, so the next person starts fresh."""
     if ActionForm().validate_on_submit():
         session.pop(KEY, None)
+    if kiosk.in_kiosk_mode():
+        return redirect(url_for("vote.kiosk_home"))
     return redirect(url_for("main.index"))
 
 
