@@ -77,9 +77,7 @@ def init_app(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         )
-        if request.path.startswith("/vote"):
-            response.headers["Referrer-Policy"] = "no-referrer"
-            response.headers["Cache-Control"] = "no-store"
+        # The vote pages add no-store and no-referrer themselves (pb/vote/views.py).
         return response
 
     @app.errorhandler(CSRFError)

@@ -157,15 +157,20 @@ def read(rules: BallotRules, projects: Sequence[Proposal], form: FormData,
     else:
         raw_ids = _getlist(form, f"{prefix}projects")
     ids: list[int] = []
+    stray = False
     for raw in raw_ids[: len(known) + 1]:
         pid = _int_or_none(str(raw).strip()[:MAX_FIELD_LENGTH])
         if pid not in known:
-            filled.problems.append((field_id(rules, prefix=prefix), str(
-                _l("One of the projects you chose is not on this ballot. Check your choices "
-                   "and try again."))))
-            return filled
-        if pid not in ids:
+            stray = True
+        elif pid not in ids:
             ids.append(pid)
+    if stray:
+        # Keep the ticks that are on this ballot, so the resident loses nothing they chose.
+        filled.values = {pid: "1" for pid in ids}
+        filled.problems.append((field_id(rules, prefix=prefix), str(
+            _l("One of the projects you chose is not on this ballot. Check your choices "
+               "and try again."))))
+        return filled
     if len(raw_ids) > len(known):
         filled.problems.append((field_id(rules, prefix=prefix), str(
             _l("One of the projects you chose is not on this ballot. Check your choices and "

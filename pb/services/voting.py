@@ -56,6 +56,15 @@ def issue_codes(user: User | None, round_: Round, count: int, batch: str = "") -
     return codes
 
 
+# Credentials a resident can bring back to vote again (where the round allows it). Kiosk,
+# postcode and paper credentials are made for one ballot and never come back.
+CHANGEABLE_KINDS = ("code", "email")
+
+
+def may_change_vote(credential: VoterCredential) -> bool:
+    return credential.round.allow_vote_change and credential.kind in CHANGEABLE_KINDS
+
+
 def find_credential(code: str, round_: Round | None = None) -> VoterCredential:
     """Return the credential for a voting code that may still vote, or raise on `code`.
 
@@ -155,7 +164,7 @@ def cast_ballot(credential_id: int, marks: Iterable[tuple[int, int]] | Iterable[
         .values(used_at=utcnow())
     ).rowcount == 1
     if not claimed:
-        if not round_.allow_vote_change:
+        if not may_change_vote(credential):
             db.session.rollback()
             raise DomainError(str(_l("That code has already been used to vote.")), field="code")
         # Lock the credential (a write that changes nothing) so that changes of one vote go

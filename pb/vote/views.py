@@ -14,16 +14,38 @@ from .forms import CodeForm, ReceiptForm
 KEY = "ballot"
 
 
+@bp.after_request
+def _private(response):
+    """Codes travel in vote URLs (QR cards): never cache these pages or leak them onwards."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def may_vote_again(credential: VoterCredential) -> bool:
+    return voting.may_change_vote(credential)
+
+
 def _current():
-    """The ballot in progress and its still-unused credential, or None."""
+    """The ballot in progress and a credential that may still vote, or a reason why not."""
     state = session.get(KEY)
     if not isinstance(state, dict):
-        return None, None
+        return None, None, _("Enter your voting code to start.")
     credential = db.session.get(VoterCredential, state.get("credential"))
-    if credential is None or credential.used_at is not None or not credential.round.is_voting_open:
-        session.pop(KEY, None)
-        return None, None
-    return state, credential
+    if credential is None:
+        message = _("Enter your voting code to start.")
+    elif not credential.round.is_voting_open:
+        message = voting.closed_message(credential.round)
+    elif credential.used_at is not None and not may_vote_again(credential):
+        message = _("That code has already been used to vote.")
+    else:
+        return state, credential, None
+    session.pop(KEY, None)
+    return None, None, message
+
+
+def _marks(state) -> list[tuple[int, int]]:
+    return [(int(pid), int(value)) for pid, value in state.get("marks", [])]
 
 
 def _restart(message: str):
@@ -51,66 +73,66 @@ def start():
 @bp.route("/ballot", methods=["GET", "POST"])
 def ballot():
     """Let the resident fill in the ballot."""
-    state, credential = _current()
+    state, credential, message = _current()
     if credential is None:
-        return _restart(_("Enter your voting code to start."))
+        return _restart(message)
     round_ = credential.round
     form = ActionForm()
     projects = voting.ballot_projects(round_)
     rules = voting.rules_for(round_, projects)
-    marks = [tuple(m) for m in state.get("marks", [])]
-    values = ballots.values_of(marks)
+    values = ballots.values_of(_marks(state))
     problems: list[tuple[str, str]] = []
     if request.method == "POST":
         filled = ballots.read(rules, projects, request.form)
         values, problems = filled.values, filled.problems
-        if form.validate_on_submit() and filled.ok:
+        if not form.validate_on_submit():
+            problems = problems or [(ballots.field_id(rules), _(
+                "Your session had expired. Check your choices and send them again."))]
+        elif filled.ok:
             session[KEY] = {**state, "marks": filled.marks}
             return redirect(url_for("vote.review"))
-        if not form.validate_on_submit() and not problems:
-            problems = [("projects-fieldset", _("Your session had expired. Check your choices "
-                                                  "and send them again."))]
-    chosen = {str(pid) for pid in values}
     return render_template(
         "vote/ballot.html", form=form, round=round_, projects=projects, rules=rules,
-        values=values, chosen=chosen, problems=problems,
-        total=sum(p.cost for p in projects if str(p.id) in chosen),
-        summary_errors=problems,
+        values=values, problems=problems, changing=credential.used_at is not None,
     ), 400 if problems else 200
 
 
 @bp.get("/review")
 def review():
     """Show the resident's choices before they submit."""
-    state, credential = _current()
+    state, credential, message = _current()
     if credential is None:
-        return _restart(_("Enter your voting code to start."))
-    projects = voting.ballot_projects(credential.round)
-    rules = voting.rules_for(credential.round, projects)
-    marks = [tuple(m) for m in state.get("marks", [])]
+        return _restart(message)
+    round_ = credential.round
+    projects = voting.ballot_projects(round_)
+    rules = voting.rules_for(round_, projects)
+    marks = _marks(state)
     problems = ballots.check(rules, projects, marks)
     if problems:
         flash(problems[0][1], "error")
         return redirect(url_for("vote.ballot"))
     by_id = {p.id: p for p in projects}
-    picked = [by_id[pid] for pid, _value in marks]
-    return render_template("vote/review.html", round=credential.round, picked=picked,
-                           marks=marks, rules=rules,
-                           total=sum(p.cost for p in picked), form=ActionForm())
+    rows = [(by_id[pid], value) for pid, value in marks]
+    return render_template("vote/review.html", round=round_, rows=rows, rules=rules,
+                           total=ballots.total_cost(projects, marks),
+                           points=sum(value for _pid, value in marks),
+                           changing=credential.used_at is not None,
+                           may_change=may_vote_again(credential), form=ActionForm())
 
 
 @bp.post("/submit")
 def submit():
     """Cast the ballot."""
-    state, credential = _current()
+    state, credential, message = _current()
     if credential is None:
-        return _restart(_("That code has already been used, or voting has closed."))
+        return _restart(message)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("vote.review"))
+    changing = credential.used_at is not None
     try:
         channel = "kiosk" if state.get("channel") == "kiosk" else "online"
         ballot = voting.cast_ballot(
-            credential.id, [tuple(m) for m in state.get("marks", [])], channel=channel,
+            credential.id, _marks(state), channel=channel,
             assisted=channel == "kiosk" and request.form.get("assisted") == "yes",
             district=state.get("district"))
     except DomainError as error:
@@ -124,7 +146,8 @@ def submit():
     if kiosk.in_kiosk_mode():
         return kiosk.finish_kiosk_ballot(ballot.receipt)
     session.pop(KEY, None)
-    session["receipt"] = {"code": ballot.receipt, "round": credential.round.title}
+    session["receipt"] = {"code": ballot.receipt, "round": credential.round.title,
+                          "changed": changing, "may_change": may_vote_again(credential)}
     return redirect(url_for("vote.done"))
 
 

@@ -67,7 +67,8 @@ def test_proposal_to_published_result(app, client):
         assert response.headers["Location"] == "/vote/done"
         receipts.append(receipt_on_page(resident.get("/vote/done").get_data(as_text=True)))
     assert db.session.scalar(select(func.count()).select_from(Ballot)) == 4
-    assert b"is in the count" in client.get(f"/vote/receipt?receipt={receipts[0]}").data
+    assert f"Yes. A ballot with receipt {receipts[0]} is in the count".encode() in client.get(
+        f"/vote/receipt?receipt={receipts[0]}").data
 
     # Before publication, nobody outside the staff sees a count.
     assert client.get("/results/decides").status_code == 404
