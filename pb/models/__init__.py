@@ -6,6 +6,7 @@ from .delivery import DeliveryUpdate, Follower
 from .equality import EqualityResponse
 from .invitation import Invitation
 from .outbox import OutgoingEmail
+from .paper import PaperBatch, PaperEntry
 from .photo import Photo
 from .proposal import Proposal, ProposalCostLine, ProposalEvent
 from .result import TallyResult
@@ -25,6 +26,8 @@ __all__ = [
     "Invitation",
     "Membership",
     "OutgoingEmail",
+    "PaperBatch",
+    "PaperEntry",
     "Partnership",
     "Photo",
     "Proposal",

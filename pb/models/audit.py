@@ -43,6 +43,12 @@ ACTION_LABELS = {
     "invitation.revoked": _l("Invitation withdrawn"),
     "invitation.accepted": _l("Invitation accepted"),
     "membership.removed": _l("Removed from a partnership"),
+    "paper.batch_created": _l("Batch of paper ballots started"),
+    "paper.count_changed": _l("Number of papers in a batch corrected"),
+    "paper.keyed": _l("Paper ballot keyed"),
+    "paper.mismatch_resolved": _l("Difference between the keying passes settled"),
+    "paper.batch_accepted": _l("Batch of paper ballots accepted and counted"),
+    "paper.batch_abandoned": _l("Batch of paper ballots abandoned"),
 }
 
 
