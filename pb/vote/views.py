@@ -108,7 +108,9 @@ def submit():
     if not ActionForm().validate_on_submit():
         return redirect(url_for("vote.review"))
     try:
-        ballot = voting.cast_ballot(credential.id, [tuple(m) for m in state.get("marks", [])])
+        ballot = voting.cast_ballot(credential.id, [tuple(m) for m in state.get("marks", [])],
+                                    channel=state.get("channel", "online"),
+                                    district=state.get("district"))
     except DomainError as error:
         db.session.rollback()
         if error.field == "code":
@@ -119,6 +121,7 @@ def submit():
     db.session.commit()
     session.pop(KEY, None)
     session["receipt"] = {"code": ballot.receipt, "round": credential.round.title}
+    session["equality"] = credential.round_id if credential.round.equality_questions else None
     return redirect(url_for("vote.done"))
 
 
