@@ -57,4 +57,6 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # How long an invitation link works, in seconds (default 7 days).
         "PB_INVITATION_MAX_AGE": int(os.environ.get("PB_INVITATION_MAX_AGE") or 7 * 24 * 60 * 60),
+        # How long an emailed link to vote works, in seconds (default 24 hours).
+        "PB_VOTE_LINK_MAX_AGE": int(os.environ.get("PB_VOTE_LINK_MAX_AGE") or 24 * 60 * 60),
     }

@@ -5,10 +5,46 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
                                 ValidationError)
 
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import TextInput
 
 from ..forms import MoneyField, MultiCheckboxField
 
+from ..errors import DomainError
+from ..services.partnerships import postcode_districts
 from ..services.voting import MAX_CODES_PER_BATCH
+
+
+class WholeNumberField(IntegerField):
+    """A box for a whole number, with a plain message when something else is typed.
+
+    A text box with a numeric keypad rather than type="number", whose spinners and silent
+    rounding confuse people."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "") or ""
+        if not text.strip():
+            self.data = None
+            return
+        try:
+            self.data = int(text.strip())
+        except ValueError as error:
+            self.data = None
+            raise ValueError(str(_l("Enter a whole number, like 5."))) from error
+
+
+class DistrictsField(TextAreaField):
+    """Postcode districts, one a line; `.codes` holds them once the form is validated."""
+
+    codes: list[str] = []
+
+    def pre_validate(self, form):
+        self.codes = []
+        try:
+            self.codes = postcode_districts(self.data or "", field=self.name)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
 
 
 class RejectForm(FlaskForm):
@@ -142,13 +178,46 @@ class RoundForm(FlaskForm):
     voting_closes_at = DateTimeText(_l("Voting closes"))
     results_at = DateTimeText(_l("Results published"))
     delivery_by = DateTimeText(_l("Projects delivered by"))
+    voting_methods = MultiCheckboxField(
+        _l("How residents show they may vote"), validate_choice=False,
+        description=_l("Tick at least one. You can offer several ways at once."))
+    eligible_districts = DistrictsField(
+        _l("Postcode districts whose residents may vote (optional)"),
+        description=_l("The first part of the postcode, like SK10 or SK11, one on each line. "
+                       "Leave empty to use the round’s postcode-district areas; with none, "
+                       "anyone with a UK postcode may vote."),
+        validators=[Optional(), Length(max=2000)])
+    min_age = WholeNumberField(
+        _l("Minimum age to vote (optional)"),
+        description=_l("For example 16. Residents confirm they are old enough. Leave empty "
+                       "for no age limit."))
+    equality_questions = BooleanField(_l("Ask the optional equality questions after voting"),
+                                      description=_l("Residents may skip any question. The "
+                                                     "answers are kept apart from the votes."))
     ballot_type = RadioField(_l("How residents vote"), validate_choice=False)
-    min_choices = IntegerField(_l("Fewest projects a voter must choose (optional)"),
-                               validators=[Optional(), NumberRange(min=1, max=100, message=_l(
-                                   "Enter a number from 1 to 100."))])
-    max_choices = IntegerField(_l("Most projects a voter may choose (optional)"),
-                               validators=[Optional(), NumberRange(min=1, max=100, message=_l(
-                                   "Enter a number from 1 to 100."))])
+    min_choices = WholeNumberField(_l("Fewest projects a voter must choose (optional)"),
+                                   validators=[Optional(), NumberRange(min=1, max=100, message=_l(
+                                       "Enter a number from 1 to 100."))])
+    max_choices = WholeNumberField(_l("Most projects a voter may choose (optional)"),
+                                   validators=[Optional(), NumberRange(min=1, max=100, message=_l(
+                                       "Enter a number from 1 to 100."))])
+    rank_places = WholeNumberField(
+        _l("How many places to fill (optional)"),
+        description=_l("Only for putting projects in order. If empty: 5, or fewer when there "
+                       "are fewer projects."),
+        validators=[Optional(), NumberRange(min=1, max=100, message=_l(
+            "Enter a number from 1 to 100."))])
+    min_points = WholeNumberField(
+        _l("Lowest score (optional)"), description=_l("Only for giving scores. 0 if empty."),
+        validators=[Optional(), NumberRange(min=0, max=99, message=_l(
+            "Enter a number from 0 to 99."))])
+    max_points = WholeNumberField(
+        _l("Highest score (optional)"), description=_l("Only for giving scores. 5 if empty."),
+        validators=[Optional(), NumberRange(min=1, max=100, message=_l(
+            "Enter a number from 1 to 100."))])
+    max_total_points = WholeNumberField(
+        _l("Points each resident shares out (optional)"),
+        description=_l("Only for sharing out points. 10 if empty."))
     budget_limit = MoneyField(_l("Spending limit for each voter (optional)"), optional=True,
                               description=_l("Only for voting up to a spending limit. Leave "
                                              "empty to use the whole pot."))
@@ -162,3 +231,20 @@ class RoundForm(FlaskForm):
                                    "voter's share until the pot is spent"))
     tie_break = RadioField(_l("If two projects tie"), validate_choice=False)
     allow_vote_change = BooleanField(_l("Residents may change their vote until voting closes"))
+
+
+# What each kind of ballot asks of a resident, in plain words, shown under each choice.
+BALLOT_TYPE_HINTS = {
+    "approval": _l("Each resident ticks every project they would be happy to see funded. "
+                   "Quick, and easy to explain."),
+    "knapsack": _l("Each resident ticks projects whose costs together fit within a spending "
+                   "limit, so they weigh up what things cost."),
+    "choose-one": _l("Each resident picks only their favourite. The simplest ballot, but it "
+                     "tells you least."),
+    "ranking": _l("Each resident numbers their favourites 1, 2, 3 and so on. Set how many "
+                  "places below."),
+    "scoring": _l("Each resident gives projects a score, for example from 0 to 5. Set the "
+                  "lowest and highest score below."),
+    "points": _l("Each resident shares out a number of points, for example 10, between the "
+                 "projects they like. Set how many below."),
+}

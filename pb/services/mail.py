@@ -18,6 +18,9 @@ from ..models import OutgoingEmail
 from ..models.types import utcnow
 
 MAX_ATTEMPTS = 5
+# Email about voting is forgotten once sent: the outbox must not keep a list of who asked to
+# vote, nor a link that still works.
+FORGET_AFTER_SENDING = ("vote.",)
 
 
 def queue(to: str, subject: str, template: str, kind: str = "", **context) -> OutgoingEmail:
@@ -71,6 +74,8 @@ def send_queued(limit: int = 200) -> tuple[int, int]:
             else:
                 email.sent_at = utcnow()
                 email.last_error = ""
+                if email.kind.startswith(FORGET_AFTER_SENDING):
+                    email.to, email.body = "", ""
                 sent += 1
     db.session.commit()
     return sent, failed

@@ -19,6 +19,10 @@ from ..models.user import COUNCIL_ADMIN, ORGANISER
 from ..money import format_money
 from ..models.proposal import SHORTLISTED
 from . import access, audit, tallying
+from .ballots import DEFAULT_SCORE
+from .partnerships import OUTWARD_CODE
+
+MAX_POINTS = 1000  # most points a resident may share out on a points ballot
 
 
 def open_voting(user: User | None, round_: Round) -> None:
@@ -206,9 +210,13 @@ def _validate(round_: Round, data: RoundInput) -> None:
     if low is not None and high is not None and low > high:
         raise DomainError(str(_l("The fewest projects to choose must not be more than the most.")),
                           field="min_choices")
+    _validate_ballot_settings(data)
     if not data.voting_methods or any(m not in VOTING_METHODS for m in data.voting_methods):
         raise DomainError(str(_l("Choose at least one way for residents to vote.")),
                           field="voting_methods")
+    if any(not isinstance(c, str) or not OUTWARD_CODE.match(c) for c in data.eligible_districts):
+        raise DomainError(str(_l("Enter the first part of a postcode, like SK10, M1 or EC1A, "
+                                 "one on each line.")), field="eligible_districts")
     if data.min_age is not None and not 0 < data.min_age <= 25:
         raise DomainError(str(_l("Enter a minimum age from 1 to 25, or leave it empty.")),
                           field="min_age")
@@ -227,6 +235,31 @@ def _validate(round_: Round, data: RoundInput) -> None:
             raise DomainError(str(_l("This date comes before an earlier step of the timetable.")),
                               field=name)
         previous = (name, when)
+
+
+def _validate_ballot_settings(data: RoundInput) -> None:
+    """The settings of the chosen kind of ballot (see pb.services.ballots.BallotRules)."""
+    settings = data.ballot_settings
+    if data.ballot_type == "scoring":
+        low, high = settings.get("min_points"), settings.get("max_points")
+        low = DEFAULT_SCORE[0] if low is None else low
+        high = DEFAULT_SCORE[1] if high is None else high
+        if low < 0:
+            raise DomainError(str(_l("The lowest score cannot be less than 0.")),
+                              field="min_points")
+        if high <= low:
+            raise DomainError(str(_l("The highest score must be more than the lowest score "
+                                     "(%(low)s).", low=low)), field="max_points")
+    if data.ballot_type == "points":
+        allowance = settings.get("max_total_points")
+        if allowance is not None and not 1 <= allowance <= MAX_POINTS:
+            raise DomainError(str(_l("Enter the number of points each resident shares out, "
+                                     "from 1 to %(most)s.", most=f"{MAX_POINTS:,}")),
+                              field="max_total_points")
+    places = settings.get("max_choices")
+    if data.ballot_type == "ranking" and places is not None and not 1 <= places <= 100:
+        raise DomainError(str(_l("Enter a number of places from 1 to 100.")),
+                          field="rank_places")
 
 
 def _council_areas(round_: Round, data: RoundInput) -> list[Area]:
@@ -266,7 +299,9 @@ def _iso(when: datetime | None) -> str | None:
 
 
 # Words that name organiser pages beside /organise/<slug>, so no round may take them.
-RESERVED_SLUGS = {"partnerships", "rounds", "new"}
+# Likewise the words of the voting pages beside /vote/<slug>.
+RESERVED_SLUGS = {"partnerships", "rounds", "new", "ballot", "review", "submit", "done", "leave",
+                  "receipt", "equality", "email", "postcode", "kiosk", "paper", "link"}
 
 
 def _unique_slug(text: str) -> str:

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("vote", __name__)
 
-from . import kiosk, views  # noqa: E402,F401
+from . import eligibility, kiosk, views  # noqa: E402,F401

@@ -18,6 +18,14 @@ from . import bp
 KIOSK = "kiosk"
 BALLOT = "ballot"
 RECEIPT = "kiosk_receipt"
+EQUALITY = "equality"
+# Everything a resident leaves in the device's session; cleared between residents.
+TRACES = (BALLOT, RECEIPT, EQUALITY)
+
+
+def clear_traces() -> None:
+    for key in TRACES:
+        session.pop(key, None)
 
 
 def kiosk_round() -> Round | None:
@@ -40,9 +48,8 @@ def _kiosk_idle_check():
     now = utcnow()
     idle = kiosk.is_idle(state.get("seen"), now)
     session[KIOSK] = {**state, "seen": now.isoformat()}
-    if idle and (session.get(BALLOT) or session.get(RECEIPT)):
-        session.pop(BALLOT, None)
-        session.pop(RECEIPT, None)
+    if idle and any(session.get(key) for key in TRACES):
+        clear_traces()
         return redirect(url_for("vote.kiosk_home"))
     return None
 
@@ -79,8 +86,7 @@ def kiosk_setup(slug: str):
 @bp.get("/kiosk")
 def kiosk_home():
     """The start screen: nothing of the previous resident is left."""
-    session.pop(BALLOT, None)
-    session.pop(RECEIPT, None)
+    clear_traces()
     round_ = kiosk_round()
     if round_ is None:
         return render_template("vote/kiosk_off.html"), 404
@@ -109,8 +115,7 @@ def kiosk_begin():
 @bp.get("/kiosk/clear")
 def kiosk_clear():
     """Where an idle kiosk goes: the ballot in progress is dropped."""
-    session.pop(BALLOT, None)
-    session.pop(RECEIPT, None)
+    clear_traces()
     return redirect(url_for("vote.kiosk_home"))
 
 
@@ -122,7 +127,8 @@ def kiosk_thanks():
     receipt = session.pop(RECEIPT, None)
     if not receipt:
         return redirect(url_for("vote.kiosk_home"))
-    return render_template("vote/kiosk_thanks.html", receipt=receipt, round=kiosk_round())
+    return render_template("vote/kiosk_thanks.html", receipt=receipt, round=kiosk_round(),
+                           equality=bool(session.get(EQUALITY)))
 
 
 @bp.post("/kiosk/exit")

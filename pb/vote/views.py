@@ -143,6 +143,7 @@ def submit():
         flash(error.message, "error")
         return redirect(url_for("vote.ballot"))
     db.session.commit()
+    session["equality"] = credential.round_id if credential.round.equality_questions else None
     if kiosk.in_kiosk_mode():
         return kiosk.finish_kiosk_ballot(ballot.receipt)
     session.pop(KEY, None)

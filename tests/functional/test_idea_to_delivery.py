@@ -54,7 +54,8 @@ def test_from_a_new_partnership_to_a_delivered_project(app, client, mailbox):
     response = client.post("/organise/rounds/new", data={
         "title": "Upton Decides", "partnership": 0, "pot": "10,000", "currency": "GBP",
         "award_min": "500", "award_max": "5,000", "categories": ["health", "green"],
-        "ballot_type": "approval", "rule": "greedy", "tie_break": "chain"})
+        "ballot_type": "approval", "rule": "greedy", "tie_break": "chain",
+        "voting_methods": ["codes"]})
     assert response.status_code == 302, response.get_data(as_text=True)
     assert client.post("/organise/upton-decides/open-proposals").status_code == 302
     logout(client)

@@ -35,7 +35,7 @@ def _form(**overrides):
             "proposals_close_at": "2027-02-10", "voting_opens_at": "2027-03-14 10:00",
             "voting_closes_at": "2027-03-14 16:00", "ballot_type": "knapsack",
             "budget_limit": "1000", "rule": "equal-shares", "use_leftover": "y",
-            "tie_break": "chain"}
+            "tie_break": "chain", "voting_methods": ["codes"]}
     data.update(overrides)
     return data
 
@@ -108,6 +108,78 @@ def test_bad_round_settings_keep_the_input(client, council, overrides, field, me
     assert db.session.scalars(select(Round)).first() is None
 
 
+def test_who_may_vote_and_the_ballot_settings_are_saved_and_shown_back(client, council):
+    login(client, "organiser@council.example")
+    response = client.post("/organise/rounds/new", data=_form(
+        voting_methods=["email", "postcode"], eligible_districts="sk10, SK11\nsk17",
+        min_age="16", equality_questions="y", ballot_type="scoring", min_points="1",
+        max_points="10", max_choices="4"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    round_ = _round()
+    assert round_.voting_methods == ["email", "postcode"]
+    assert round_.eligible_districts == ["SK10", "SK11", "SK17"]
+    assert round_.min_age == 16 and round_.equality_questions is True
+    assert round_.ballot_settings == {"min_points": 1, "max_points": 10, "max_choices": 4}
+    page = client.get("/organise/small-grants-2027/settings").get_data(as_text=True)
+    assert "SK10\nSK11\nSK17" in page and 'name="min_age" type="text" value="16"' in page
+    assert 'name="voting_methods" value="email" checked' in page
+    assert 'name="voting_methods" value="codes" checked' not in page
+    assert 'name="max_points" type="text" value="10"' in page
+    # Every kind of ballot is explained in plain words.
+    assert "numbers their favourites 1, 2, 3" in page and "shares out a number of points" in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [({"ballot_type": "ranking", "rank_places": "3", "max_choices": "8"}, {"max_choices": 3}),
+     ({"ballot_type": "points", "max_total_points": "20", "min_points": "4"},
+      {"max_total_points": 20}),
+     ({"ballot_type": "choose-one", "budget_limit": "1000"}, {})],
+    ids=["ranking-places", "points-allowance", "only-the-type's-own-settings"],
+)
+def test_each_ballot_type_keeps_its_own_settings(client, council, overrides, expected):
+    login(client, "organiser@council.example")
+    response = client.post("/organise/rounds/new", data=_form(**overrides))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _round().ballot_settings == expected
+    page = client.get("/organise/small-grants-2027/settings").get_data(as_text=True)
+    for name, value in expected.items():
+        shown = "rank_places" if overrides["ballot_type"] == "ranking" else name
+        assert f'name="{shown}" type="text" value="{value}"' in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message", "kept"),
+    [({"voting_methods": []}, "voting_methods", "Choose at least one way", None),
+     ({"eligible_districts": "SK10\nbanana"}, "eligible_districts", "BANANA: not a postcode "
+      "district", "SK10\nbanana"),
+     ({"eligible_districts": "SK10 6AB"}, "eligible_districts", "Enter only the first part",
+      "SK10 6AB"),
+     ({"min_age": "sixteen"}, "min_age", "Enter a whole number", 'value="sixteen"'),
+     ({"min_age": "40"}, "min_age", "from 1 to 25", 'value="40"'),
+     ({"ballot_type": "scoring", "min_points": "5", "max_points": "5"}, "max_points",
+      "The highest score must be more than the lowest", 'name="min_points" type="text" value="5"'),
+     ({"ballot_type": "scoring", "max_points": "0"}, "max_points", "from 1 to 100", None),
+     ({"ballot_type": "points", "max_total_points": "0"}, "max_total_points",
+      "from 1 to 1,000", 'name="max_total_points" type="text" value="0"'),
+     ({"ballot_type": "ranking", "rank_places": "0"}, "rank_places", "from 1 to 100", None),
+     ({"min_choices": "two"}, "min_choices", "Enter a whole number", 'value="two"')],
+    ids=["no-method", "bad-district", "full-postcode", "age-words", "age-too-high",
+         "score-upside-down", "score-zero", "no-points", "no-places", "choices-words"],
+)
+def test_bad_voting_settings_come_back_with_the_input(client, council, overrides, field, message,
+                                                     kept):
+    login(client, "organiser@council.example")
+    response = client.post("/organise/rounds/new", data=_form(**overrides))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in html
+    assert f'href="#{field}"' in html, html.split('class="error-summary"')[1][:600]
+    assert kept is None or kept in html
+    assert 'value="Small Grants 2027"' in html
+    assert db.session.scalars(select(Round)).first() is None
+
+
 def test_partnership_organiser_can_only_set_up_rounds_for_their_partnership(client, council):
     north = council.partnerships[0]
     login(client, "northorg@council.example")
@@ -151,8 +223,14 @@ def voting_round(client, council):
     ("overrides", "field"),
     [({"rule": "equal-shares"}, "rule"), ({"pot": "6000"}, "pot"),
      ({"ballot_type": "knapsack"}, "ballot_type"), ({"tie_break": "refuse"}, "tie_break"),
-     ({"max_choices": "2"}, "ballot_settings"), ({"allow_vote_change": "y"}, "allow_vote_change")],
-    ids=["rule", "pot", "ballot-type", "tie-break", "ballot-limits", "vote-change"],
+     ({"max_choices": "2"}, "ballot_settings"), ({"allow_vote_change": "y"}, "allow_vote_change"),
+     ({"min_points": "1", "max_points": "9"}, "ballot_settings"),
+     ({"max_total_points": "20"}, "ballot_settings"), ({"rank_places": "3"}, "ballot_settings"),
+     ({"voting_methods": ["codes", "email"]}, "voting_methods"),
+     ({"eligible_districts": "SK10"}, "eligible_districts"), ({"min_age": "16"}, "min_age")],
+    ids=["rule", "pot", "ballot-type", "tie-break", "ballot-limits", "vote-change",
+         "score-range", "points-allowance", "rank-places", "voting-methods", "districts",
+         "min-age"],
 )
 def test_frozen_settings_stay_frozen_and_the_attempt_is_audited(client, voting_round, overrides,
                                                                field):
@@ -162,6 +240,8 @@ def test_frozen_settings_stay_frozen_and_the_attempt_is_audited(client, voting_r
     page = client.get("/organise/small-grants-2027/settings").get_data(as_text=True)
     assert "the pot, the ballot and how the money is shared are fixed" in page
     assert 'name="rule"' not in page and 'name="pot"' not in page
+    assert 'name="voting_methods"' not in page and 'name="min_age"' not in page
+    assert 'name="equality_questions"' in page  # asking the questions may still change
     response = client.post("/organise/small-grants-2027/settings",
                            data={"title": "Renamed", **overrides})
     html = response.get_data(as_text=True)
