@@ -269,9 +269,19 @@ def test_with_vote_changing_an_address_that_voted_gets_a_new_link(client, world,
     _ask(client)
     client.post(_link(mailbox))
     _vote(client, world)
+    first = db.session.scalars(select(Ballot)).one()
     _ask(client)
     body = Mailbox.body(mailbox.to("resident@example.org")[-1])
     assert "change your vote" in body and "/vote/spring/link/" in body
+    # The new link lets the resident vote again; the new ballot replaces the first.
+    assert client.post(_link(mailbox)).headers["Location"] == "/vote/ballot"
+    second_receipt = _vote(client, world)
+    db.session.expire_all()
+    ballots = db.session.scalars(select(Ballot).order_by(Ballot.id)).all()
+    assert [b.receipt for b in ballots if b.superseded_at is None] == [second_receipt]
+    assert ballots[0].id == first.id and ballots[0].superseded_at is not None
+    assert "replaced by a later ballot" in client.get(
+        f"/vote/receipt?receipt={first.receipt}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

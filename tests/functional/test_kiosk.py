@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pb.extensions import db
-from pb.models import AuditEntry, Ballot, VoterCredential
+from pb.models import AuditEntry, Ballot, EqualityResponse, VoterCredential
 from pb.models.types import utcnow
 from pb.models.user import MEMBER, ORGANISER, VOLUNTEER
 from pb.services import rounds
@@ -157,3 +157,20 @@ def test_kiosk_start_after_voting_closes_says_so(client, event):
     response = client.post("/vote/kiosk/begin")
     assert response.status_code == 400
     assert "has closed" in response.get_data(as_text=True)
+
+
+def test_equality_questions_at_a_kiosk_are_offered_once_and_then_cleared(client, event):
+    event["round"].equality_questions = True
+    db.session.commit()
+    _kiosk(client)
+    _vote(client, [event["swings"].id])
+    thanks = client.get("/vote/kiosk/thanks").get_data(as_text=True)
+    assert "Answer the questions" in thanks and 'content="45;url=/vote/kiosk"' in thanks
+    answered = client.post("/vote/equality", data={"age_band": "65-74", "sex": "prefer-not"})
+    assert answered.status_code == 200 and "Done: next person" in answered.get_data(as_text=True)
+    # The next resident is not offered the last one's questions.
+    client.get("/vote/kiosk")
+    client.post("/vote/kiosk/begin")
+    client.get("/vote/kiosk/clear")
+    assert "Answer the questions" not in client.get("/vote/equality").get_data(as_text=True)
+    assert db.session.scalars(select(EqualityResponse.age_band)).all() == ["65-74"]
