@@ -1,0 +1,173 @@
+"""Printable voting cards: A4 pages of cards to cut out, each with a code and a QR code.
+
+The QR code holds the address of the ballot with the code filled in, so a resident can scan
+it with a phone camera instead of typing the code.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+import segno
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen import canvas
+
+COLUMNS, ROWS = 2, 4
+CARDS_PER_PAGE = COLUMNS * ROWS
+MARGIN = 10 * mm
+PADDING = 5 * mm
+QR_SIZE = 30 * mm
+QR_MASK = 2
+
+TEXT_FONT, BOLD_FONT, CODE_FONT = "Helvetica", "Helvetica-Bold", "Courier-Bold"
+
+
+def ballot_links(codes: Iterable[str], base_url: str) -> dict[str, str]:
+    """The absolute address of the ballot with each code filled in, and the plain address."""
+    with current_app.test_request_context(base_url=base_url):
+        links = {code: url_for("vote.start", code=code, _external=True) for code in codes}
+        links[""] = url_for("vote.start", _external=True)
+    return links
+
+
+def build_pdf(title: str, codes: list[str], base_url: str) -> bytes:
+    """A4 pages of cards, CARDS_PER_PAGE to a page, with dashed lines to cut along."""
+    links = ballot_links(codes, base_url)
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1, invariant=1)
+    pdf.setTitle(str(_l("Voting cards: %(round)s", round=title)))
+    pdf.setCreator("pb")
+    width, height = A4
+    card_w = (width - 2 * MARGIN) / COLUMNS
+    card_h = (height - 2 * MARGIN) / ROWS
+    words = {
+        "heading": str(_l("Your voting code")),
+        "vote_at": str(_l("Vote at:")),
+        "how": str(_l("Scan the square code with your phone camera, or go to the address and "
+                      "type in your code. You can vote once with this card.")),
+    }
+    inner_w = card_w - 2 * PADDING
+    lines = {  # the same on every card: wrapped once
+        "title": _wrap(title, BOLD_FONT, 11, inner_w)[:2],
+        "address": _wrap(links[""], BOLD_FONT, 8, inner_w - QR_SIZE - 4 * mm, anywhere=True)[:3],
+        "how": _wrap(words["how"], TEXT_FONT, 8, inner_w)[:3],
+    }
+    for start in range(0, len(codes), CARDS_PER_PAGE):
+        page = codes[start:start + CARDS_PER_PAGE]
+        _cut_lines(pdf, card_w, card_h, width, height)
+        for i, code in enumerate(page):
+            column, row = i % COLUMNS, i // COLUMNS
+            x = MARGIN + column * card_w
+            y = height - MARGIN - (row + 1) * card_h
+            _card(pdf, x, y, card_w, card_h, code, links[code], words, lines)
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def _cut_lines(pdf: canvas.Canvas, card_w: float, card_h: float, width: float,
+               height: float) -> None:
+    pdf.saveState()
+    pdf.setDash(3, 3)
+    pdf.setLineWidth(0.4)
+    pdf.setStrokeGray(0.6)
+    for column in range(COLUMNS + 1):
+        x = MARGIN + column * card_w
+        pdf.line(x, MARGIN, x, height - MARGIN)
+    for row in range(ROWS + 1):
+        y = MARGIN + row * card_h
+        pdf.line(MARGIN, y, width - MARGIN, y)
+    pdf.restoreState()
+
+
+def _card(pdf: canvas.Canvas, x: float, y: float, w: float, h: float, code: str, link: str,
+          words: dict[str, str], lines: dict[str, list[str]]) -> None:
+    left = x + PADDING
+    top = y + h - PADDING
+
+    cursor = top - 11
+    for line in lines["title"]:
+        pdf.setFont(BOLD_FONT, 11)
+        pdf.drawString(left, cursor, line)
+        cursor -= 13
+
+    qr_top = cursor - 2
+    _qr(pdf, link, x + w - PADDING - QR_SIZE, qr_top - QR_SIZE, QR_SIZE)
+
+    cursor -= 8
+    pdf.setFont(TEXT_FONT, 9)
+    pdf.drawString(left, cursor, words["heading"])
+    cursor -= 20
+    pdf.setFont(CODE_FONT, 17)
+    pdf.drawString(left, cursor, code)
+    cursor -= 16
+    pdf.setFont(TEXT_FONT, 8)
+    pdf.drawString(left, cursor, words["vote_at"])
+    cursor -= 10
+    for line in lines["address"]:
+        pdf.setFont(BOLD_FONT, 8)
+        pdf.drawString(left, cursor, line)
+        cursor -= 10
+
+    cursor = min(cursor, qr_top - QR_SIZE) - 16
+    pdf.setFont(TEXT_FONT, 8)
+    for line in lines["how"]:
+        if cursor < y + PADDING - 2:
+            break
+        pdf.drawString(left, cursor, line)
+        cursor -= 10
+
+
+def _qr(pdf: canvas.Canvas, data: str, x: float, y: float, size: float) -> None:
+    """Draw a QR code as filled squares (runs of dark modules in a row become one rectangle).
+
+    The card's padding gives it most of the quiet zone it needs around it. The mask is fixed:
+    choosing the best of eight for each code takes most of the time for a large batch, and any
+    mask gives a valid symbol that readers decode.
+    """
+    matrix = segno.make(data, error="m", mask=QR_MASK).matrix
+    n = len(matrix)
+    rects = []
+    for r, row in enumerate(matrix):
+        c = 0
+        while c < n:
+            if row[c]:
+                run = c
+                while run < n and row[run]:
+                    run += 1
+                rects.append(f"{c} {n - 1 - r} {run - c} 1 re")
+                c = run
+            else:
+                c += 1
+    pdf.saveState()
+    pdf.translate(x, y)
+    pdf.scale(size / n, size / n)  # one unit is one module
+    pdf.setFillGray(0)
+    pdf.addLiteral("\n".join(rects) + "\nf")
+    pdf.restoreState()
+
+
+def _wrap(text: str, font: str, size: float, width: float, anywhere: bool = False) -> list[str]:
+    """Break text into lines that fit `width`: at spaces, or anywhere (for addresses)."""
+    if anywhere:
+        lines, line = [], ""
+        for ch in text:
+            if line and stringWidth(line + ch, font, size) > width:
+                lines.append(line)
+                line = ""
+            line += ch
+        return lines + ([line] if line else [])
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if line and stringWidth(candidate, font, size) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return lines + ([line] if line else [])
