@@ -6,15 +6,21 @@ it with a phone camera instead of typing the code.
 
 from __future__ import annotations
 
+import functools
 import io
+import re
+import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
 
 import segno
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 COLUMNS, ROWS = 2, 4
@@ -24,7 +30,47 @@ PADDING = 5 * mm
 QR_SIZE = 30 * mm
 QR_MASK = 2
 
-TEXT_FONT, BOLD_FONT, CODE_FONT = "Helvetica", "Helvetica-Bold", "Courier-Bold"
+CODE_FONT = "Courier-Bold"  # codes and addresses are plain ASCII
+# Round titles may be in Welsh (ŵ, ŷ) or anything else: DejaVu Sans shows them, where the
+# server has it (Debian and Ubuntu: fonts-dejavu-core). Without it, the PDF's built-in
+# Helvetica is used and letters it cannot show lose their accents (see `printable`).
+FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
+             "/usr/local/share/fonts/dejavu", "/usr/share/fonts/TTF")
+
+
+@functools.cache
+def fonts() -> tuple[str, str, bool]:
+    """(regular font, bold font, whether they show any Unicode letter)."""
+    for folder in FONT_DIRS:
+        regular, bold = Path(folder, "DejaVuSans.ttf"), Path(folder, "DejaVuSans-Bold.ttf")
+        if regular.is_file() and bold.is_file():
+            try:
+                pdfmetrics.registerFont(TTFont("PB-Sans", str(regular)))
+                pdfmetrics.registerFont(TTFont("PB-Sans-Bold", str(bold)))
+            except Exception:  # an unreadable font file: fall back to the built-in fonts
+                continue
+            return "PB-Sans", "PB-Sans-Bold", True
+    return "Helvetica", "Helvetica-Bold", False
+
+
+def printable(text: str, unicode_fonts: bool) -> str:
+    """Text the card's fonts can show: with the built-in fonts, ŵ becomes w and so on."""
+    if unicode_fonts:
+        return text
+    shown = []
+    for ch in text:
+        try:
+            ch.encode("cp1252")
+        except UnicodeEncodeError:
+            bare = "".join(c for c in unicodedata.normalize("NFKD", ch)
+                           if not unicodedata.combining(c))
+            try:
+                bare.encode("cp1252")
+            except UnicodeEncodeError:
+                bare = "?"
+            ch = bare
+        shown.append(ch)
+    return "".join(shown)
 
 
 def ballot_links(codes: Iterable[str], base_url: str) -> dict[str, str]:
@@ -45,17 +91,20 @@ def build_pdf(title: str, codes: list[str], base_url: str) -> bytes:
     width, height = A4
     card_w = (width - 2 * MARGIN) / COLUMNS
     card_h = (height - 2 * MARGIN) / ROWS
+    text_font, bold_font, unicode_fonts = fonts()
     words = {
         "heading": str(_l("Your voting code")),
         "vote_at": str(_l("Vote at:")),
         "how": str(_l("Scan the square code with your phone camera, or go to the address and "
                       "type in your code. You can vote once with this card.")),
     }
+    words = {key: printable(value, unicode_fonts) for key, value in words.items()}
+    words["font"], words["bold"] = text_font, bold_font
     inner_w = card_w - 2 * PADDING
     lines = {  # the same on every card: wrapped once
-        "title": _wrap(title, BOLD_FONT, 11, inner_w)[:2],
-        "address": _wrap(links[""], BOLD_FONT, 8, inner_w - QR_SIZE - 4 * mm, anywhere=True)[:3],
-        "how": _wrap(words["how"], TEXT_FONT, 8, inner_w)[:3],
+        "title": _wrap(printable(title, unicode_fonts), bold_font, 11, inner_w)[:2],
+        "address": _wrap(links[""], bold_font, 8, inner_w - QR_SIZE - 4 * mm, anywhere=True)[:3],
+        "how": _wrap(words["how"], text_font, 8, inner_w)[:3],
     }
     for start in range(0, len(codes), CARDS_PER_PAGE):
         page = codes[start:start + CARDS_PER_PAGE]
@@ -92,7 +141,7 @@ def _card(pdf: canvas.Canvas, x: float, y: float, w: float, h: float, code: str,
 
     cursor = top - 11
     for line in lines["title"]:
-        pdf.setFont(BOLD_FONT, 11)
+        pdf.setFont(words["bold"], 11)
         pdf.drawString(left, cursor, line)
         cursor -= 13
 
@@ -100,22 +149,22 @@ def _card(pdf: canvas.Canvas, x: float, y: float, w: float, h: float, code: str,
     _qr(pdf, link, x + w - PADDING - QR_SIZE, qr_top - QR_SIZE, QR_SIZE)
 
     cursor -= 8
-    pdf.setFont(TEXT_FONT, 9)
+    pdf.setFont(words["font"], 9)
     pdf.drawString(left, cursor, words["heading"])
     cursor -= 20
     pdf.setFont(CODE_FONT, 17)
     pdf.drawString(left, cursor, code)
     cursor -= 16
-    pdf.setFont(TEXT_FONT, 8)
+    pdf.setFont(words["font"], 8)
     pdf.drawString(left, cursor, words["vote_at"])
     cursor -= 10
     for line in lines["address"]:
-        pdf.setFont(BOLD_FONT, 8)
+        pdf.setFont(words["bold"], 8)
         pdf.drawString(left, cursor, line)
         cursor -= 10
 
     cursor = min(cursor, qr_top - QR_SIZE) - 16
-    pdf.setFont(TEXT_FONT, 8)
+    pdf.setFont(words["font"], 8)
     for line in lines["how"]:
         if cursor < y + PADDING - 2:
             break
@@ -153,21 +202,25 @@ def _qr(pdf: canvas.Canvas, data: str, x: float, y: float, size: float) -> None:
 
 
 def _wrap(text: str, font: str, size: float, width: float, anywhere: bool = False) -> list[str]:
-    """Break text into lines that fit `width`: at spaces, or anywhere (for addresses)."""
+    """Break text into lines that fit `width`: at spaces, or for an address after / . or -
+    (and within a part too long for a line)."""
     if anywhere:
-        lines, line = [], ""
-        for ch in text:
+        parts = [p for p in re.split(r"(?<=[/.\-])", text) if p]
+        joiner = ""
+    else:
+        parts, joiner = text.split(), " "
+    lines, line = [], ""
+    for part in parts:
+        candidate = f"{line}{joiner}{part}" if line else part
+        if stringWidth(candidate, font, size) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for ch in part:  # a part too long for a line of its own
             if line and stringWidth(line + ch, font, size) > width:
                 lines.append(line)
                 line = ""
             line += ch
-        return lines + ([line] if line else [])
-    lines, line = [], ""
-    for word in text.split():
-        candidate = f"{line} {word}" if line else word
-        if line and stringWidth(candidate, font, size) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
     return lines + ([line] if line else [])

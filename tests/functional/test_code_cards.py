@@ -217,7 +217,9 @@ def test_making_downloading_and_deleting_are_audited(app, client, world):
     assert downloaded.details["batch_id"] == batch_id
     assert deleted.details == {"batch_id": batch_id, "label": "Fair",
                                "reason": "deleted by an organiser"}
-    assert "Voting codes made" in client.get("/organise/decides").get_data(as_text=True)
+    history = client.get("/organise/decides").get_data(as_text=True)
+    for label in ("Voting codes made", "Voting cards downloaded", "Voting card file deleted"):
+        assert label in history
 
 
 def test_card_files_are_deleted_when_voting_closes(app, client, world):
