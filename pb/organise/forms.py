@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.widgets import TextInput
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 StopValidation, ValidationError)
 
@@ -23,7 +24,13 @@ class RejectForm(FlaskForm):
 
 
 class CountField(IntegerField):
-    """A whole number typed by a person: spaces and thousands commas are fine."""
+    """A whole number typed by a person: spaces and thousands commas are fine.
+
+    A text box (with a number keypad on phones), so that whatever was typed comes back as
+    typed when it is wrong; a number box would show it empty.
+    """
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         if not valuelist:

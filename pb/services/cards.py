@@ -102,7 +102,7 @@ def build_pdf(title: str, codes: list[str], base_url: str) -> bytes:
     words["font"], words["bold"] = text_font, bold_font
     inner_w = card_w - 2 * PADDING
     lines = {  # the same on every card: wrapped once
-        "title": _wrap(printable(title, unicode_fonts), bold_font, 11, inner_w)[:2],
+        "title": _title_lines(printable(title, unicode_fonts), bold_font, inner_w),
         "address": _wrap(links[""], bold_font, 8, inner_w - QR_SIZE - 4 * mm, anywhere=True)[:3],
         "how": _wrap(words["how"], text_font, 8, inner_w)[:3],
     }
@@ -139,9 +139,10 @@ def _card(pdf: canvas.Canvas, x: float, y: float, w: float, h: float, code: str,
     left = x + PADDING
     top = y + h - PADDING
 
+    size, title = lines["title"]
     cursor = top - 11
-    for line in lines["title"]:
-        pdf.setFont(words["bold"], 11)
+    for line in title:
+        pdf.setFont(words["bold"], size)
         pdf.drawString(left, cursor, line)
         cursor -= 13
 
@@ -170,6 +171,18 @@ def _card(pdf: canvas.Canvas, x: float, y: float, w: float, h: float, code: str,
             break
         pdf.drawString(left, cursor, line)
         cursor -= 10
+
+
+def _title_lines(title: str, font: str, width: float) -> tuple[float, list[str]]:
+    """The round's title in at most two lines: smaller if need be, then shortened with …"""
+    for size in (11, 10, 9):
+        lines = _wrap(title, font, size, width)
+        if len(lines) <= 2:
+            return size, lines
+    first, rest = lines[0], " ".join(lines[1:])
+    while rest and stringWidth(rest + "…", font, size) > width:
+        rest = rest[:-1]
+    return size, [first, rest.rstrip() + "…"]
 
 
 def _qr(pdf: canvas.Canvas, data: str, x: float, y: float, size: float) -> None:

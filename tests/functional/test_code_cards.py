@@ -166,6 +166,8 @@ def test_bad_counts_come_back_with_the_message_and_the_input_kept(app, client, w
     assert response.status_code == 400
     assert html.count(message) == 2  # beside the field and in the summary at the top
     assert f'value="{count}"' in html or (count == "" and 'name="count"' in html)
+    # a text box, so that words typed in come back as typed (a number box would blank them)
+    assert re.search(r'<input[^>]*id="count"[^>]*type="text"', html)
     assert 'value="Town hall"' in html
     assert db.session.scalar(select(func.count()).select_from(CodeBatch)) == 0
     assert db.session.scalar(select(func.count()).select_from(VoterCredential)) == 0

@@ -37,3 +37,15 @@ def test_long_addresses_break_after_a_slash_or_a_dot():
                      "vote/"]
     assert cards._wrap("Supercalifragilistic words", "Helvetica", 11, 60) == [
         "Supercalifra", "gilistic", "words"]
+
+
+def test_a_long_title_gets_smaller_then_shortened_but_never_silently_cut():
+    width = 250
+    assert cards._title_lines("Macclesfield Decides 2027", "Helvetica-Bold", width) == (
+        11, ["Macclesfield Decides 2027"])
+    size, lines = cards._title_lines("Macclesfield Small Grants 2026 with a rather long title "
+                                     "that wraps onto two lines", "Helvetica-Bold", 200)
+    assert size < 11 and len(lines) == 2 and lines[-1].endswith("lines")
+    size, lines = cards._title_lines("word " * 60, "Helvetica-Bold", width)
+    assert size == 9 and len(lines) == 2 and lines[1].endswith("…")
+    assert all(cards.stringWidth(line, "Helvetica-Bold", 9) <= width for line in lines)
