@@ -76,6 +76,44 @@ def create_admin_command(email: str, name: str, council_name: str | None, passwo
     click.echo(f"Created council administrator {user.email} for {council.name}.")
 
 
+@cli.command("codes")
+@click.argument("slug")
+@click.option("--count", type=int, required=True, help="How many codes to make (1 to 5,000).")
+@click.option("--label", default="", help="A label for the batch, e.g. the event.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Where to write the printable cards (PDF).")
+@with_appcontext
+def codes_command(slug: str, count: int, label: str, out: str) -> None:
+    """Make a batch of voting codes for the round SLUG and write their cards to a PDF.
+
+    The QR codes on the cards point at PB_BASE_URL.
+    """
+    from .models import Round
+    from .services import codes
+
+    round_ = db.session.scalars(select(Round).where(Round.slug == slug)).first()
+    if round_ is None:
+        click.echo(f"Error: there is no round {slug!r}.", err=True)
+        sys.exit(1)
+    try:
+        batch, made = codes.make_batch(None, round_, count, label, current_app.config["BASE_URL"])
+    except DomainError as error:
+        db.session.rollback()
+        for problem in getattr(error, "problems", None) or [error]:
+            click.echo(f"Error: {problem.message}", err=True)
+        sys.exit(1)
+    try:
+        with open(out, "wb") as handle:
+            handle.write(batch.card_pdf)
+    except OSError as error:
+        db.session.rollback()
+        click.echo(f"Error: could not write {out}: {error.strerror}. No codes were made.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Made {len(made)} codes for {round_.title} (batch {batch.id}); "
+               f"cards written to {out}.")
+
+
 @cli.group("mail")
 def mail_group() -> None:
     """Email waiting in the outbox."""

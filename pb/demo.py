@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
 from .extensions import db
@@ -18,7 +19,7 @@ from .text import slugify
 from .models import Area, Council, Partnership, Proposal, Round, VoterCredential
 from .models.proposal import SHORTLISTED
 from .models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER, VOLUNTEER
-from .services import accounts, delivery, proposals, rounds, voting
+from .services import accounts, codes, delivery, proposals, rounds, voting
 
 LOGINS_FILE = "demo_logins.txt"
 CODES_FILE = "demo_codes.txt"
@@ -137,9 +138,9 @@ def load(instance_path: str, ballots: int = 200, seed: int = 2015) -> None:
         proposal = _proposal(decides, partnerships[pname], area, title, pounds * 100, category, summary)
         weights[proposal] = weight
     rounds.open_voting(organiser, decides)
-    codes = voting.issue_codes(organiser, decides, ballots, batch="PB day, 15 October 2015")
+    paper_codes = voting.issue_codes(organiser, decides, ballots, batch="PB day, 15 October 2015")
     rng = random.Random(seed)
-    for code in codes:
+    for code in paper_codes:
         chosen = _simulated_choice(rng, weights, decides.pot)
         voting.cast_ballot(voting.find_credential(code).id, [p.id for p in chosen], channel="paper")
     rounds.close_voting(organiser, decides)
@@ -153,7 +154,8 @@ def load(instance_path: str, ballots: int = 200, seed: int = 2015) -> None:
     for title, pounds, pname, category, summary in SMALL_GRANTS:
         _proposal(grants, partnerships[pname], None, title, pounds * 100, category, summary)
     rounds.open_voting(organiser, grants)
-    open_codes = voting.issue_codes(organiser, grants, 20, batch="Demo codes")
+    _batch, open_codes = codes.make_batch(organiser, grants, 20, "Demo codes",
+                                          current_app.config["BASE_URL"])
 
     ideas = _round(council, "macclesfield-decides-2027", "Macclesfield Decides 2027", 100_000_00,
                    "Ideas for next year's PB day. Neighbourhood partnerships can propose projects now.")

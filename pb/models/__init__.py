@@ -1,6 +1,7 @@
 """The domain model, one module per aggregate."""
 
 from .audit import AuditEntry
+from .codes import CodeBatch
 from .council import Area, Council, Partnership
 from .delivery import DeliveryUpdate, Follower
 from .equality import EqualityResponse
@@ -19,6 +20,7 @@ __all__ = [
     "AuditEntry",
     "Ballot",
     "BallotChoice",
+    "CodeBatch",
     "Council",
     "DeliveryUpdate",
     "EqualityResponse",

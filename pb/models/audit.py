@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "round.proposals_closed": _l("Round stopped taking proposals"),
     "round.voting_opened": _l("Voting opened"),
     "codes.issued": _l("Voting codes made"),
+    "codes.cards_downloaded": _l("Voting cards downloaded"),
+    "codes.cards_deleted": _l("Voting card file deleted"),
     "round.voting_closed": _l("Voting closed and ballots counted"),
     "round.results_published": _l("Results published"),
     "delivery.updated": _l("Delivery progress reported"),

@@ -36,6 +36,7 @@ class VoterCredential(db.Model):
     kind: Mapped[str] = mapped_column(String(10), default="code", server_default="code")
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     batch: Mapped[str] = mapped_column(String(80), default="")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("code_batches.id"), index=True)
     # Email links: a hash of the nonce of the one link that still works; None once it is used.
     link_nonce_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("organise", __name__)
 
-from . import paper, partnerships, rounds, views  # noqa: E402,F401
+from . import codes, paper, partnerships, rounds, views  # noqa: E402,F401

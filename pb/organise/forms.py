@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.widgets import TextInput
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
-                                ValidationError)
+                                StopValidation, ValidationError)
 
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextInput
@@ -58,15 +59,42 @@ class RejectForm(FlaskForm):
                                        Length(max=2000)])
 
 
+class CountField(IntegerField):
+    """A whole number typed by a person: spaces and thousands commas are fine.
+
+    A text box (with a number keypad on phones), so that whatever was typed comes back as
+    typed when it is wrong; a number box would show it empty.
+    """
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = valuelist[0].replace(",", "").replace(" ", "")
+        try:
+            self.data = int(text)
+        except ValueError:
+            self.data = None
+            if text:
+                raise ValueError(str(_l("Enter how many codes to make as a number, like 50.")))
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # one message is enough
+
+
 class CodesForm(FlaskForm):
-    count = IntegerField(
+    count = CountField(
         _l("How many codes?"),
+        description=_l("Up to %(n)s in one batch.", n=f"{MAX_CODES_PER_BATCH:,}"),
         validators=[InputRequired(_l("Enter how many codes to make, as a number.")),
                     NumberRange(min=1, max=MAX_CODES_PER_BATCH,
                                 message=_l("Choose between 1 and %(n)s codes.", n=f"{MAX_CODES_PER_BATCH:,}"))])
-    batch = StringField(_l("Label for this batch (optional)"),
+    label = StringField(_l("Label for this batch (optional)"),
                         description=_l("For example, the event or the street where the cards go."),
-                        validators=[Optional(), Length(max=80)])
+                        validators=[Optional(), Length(max=80, message=_l(
+                            "Keep the label to 80 characters or fewer."))])
 
 
 class ChangesForm(FlaskForm):

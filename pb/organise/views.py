@@ -11,9 +11,9 @@ from ..forms import ActionForm, attempt
 from ..main.views import get_round
 from ..models import AuditEntry, Proposal
 from ..models.proposal import APPROVED, SUBMITTED
-from ..services import access, proposals, rounds, tallying, voting
+from ..services import access, proposals, rounds, tallying
 from . import bp
-from .forms import AdjustCostForm, ChangesForm, CodesForm, RejectForm
+from .forms import AdjustCostForm, ChangesForm, RejectForm
 
 
 def get_organised_round(slug: str):
@@ -210,20 +210,6 @@ def open_voting(slug: str):
     round_ = get_organised_round(slug)
     return _act(rounds.open_voting, round_, slug=slug, success=_("Voting is open."),
                 confirm="open_voting")
-
-
-@bp.route("/<slug>/codes", methods=["GET", "POST"])
-@login_required
-def codes(slug: str):
-    """Make a batch of single-use voting codes and show them once."""
-    round_ = get_organised_round(slug)
-    form = CodesForm()
-    issued: list[str] = []
-    if form.validate_on_submit():
-        issued = attempt(form, voting.issue_codes, current_user, round_, form.count.data,
-                         form.batch.data or "")[1] or []
-    return render_template("organise/codes.html", form=form, round=round_,
-                           issued=issued), 400 if form.errors else 200
 
 
 @bp.route("/<slug>/close", methods=["GET", "POST"])

@@ -18,7 +18,7 @@ from ..models.round import BALLOT_TYPES, FROZEN_FIELDS, RULES, TIE_BREAKS, VOTIN
 from ..models.user import COUNCIL_ADMIN, ORGANISER
 from ..money import format_money
 from ..models.proposal import SHORTLISTED
-from . import access, audit, tallying
+from . import access, audit, codes, tallying
 from .ballots import DEFAULT_SCORE
 from .partnerships import OUTWARD_CODE
 
@@ -48,6 +48,7 @@ def close_voting(user: User | None, round_: Round) -> TallyResult:
     if user is not None:
         access.require_organiser(user, round_)
     round_.close_voting()
+    codes.drop_card_files(user, round_)  # the printed codes are no use now; nor is the file
     result = tallying.tally_round(round_)
     audit.record(user, "round.voting_closed", round_, ballots=result.ballot_count,
                  spent=result.spent, ballots_sha256=result.ballots_sha256)

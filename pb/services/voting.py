@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError, Problems
 from ..extensions import db
-from ..models import Ballot, BallotChoice, Proposal, Round, User, VoterCredential
+from ..models import Ballot, BallotChoice, CodeBatch, Proposal, Round, User, VoterCredential
 from ..models.proposal import SHORTLISTED
 from ..models.round import BEFORE_VOTING
 from ..models.types import utcnow
@@ -39,20 +39,30 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(f"pb-code:{normalise_code(code)}".encode()).hexdigest()
 
 
-def issue_codes(user: User | None, round_: Round, count: int, batch: str = "") -> list[str]:
-    """Create `count` single-use codes for a round; only their hashes are stored."""
+def issue_codes(user: User | None, round_: Round, count: int, batch: str = "",
+                into: CodeBatch | None = None) -> list[str]:
+    """Create `count` single-use codes for a round; only their hashes are stored.
+
+    The codes go into the batch `into`, or a new batch labelled `batch`.
+    """
     if user is not None:
         access.require_organiser(user, round_)
     if not 1 <= count <= MAX_CODES_PER_BATCH:
         raise DomainError(
             str(_l("Choose between 1 and %(n)s codes.", n=f"{MAX_CODES_PER_BATCH:,}")), field="count"
         )
+    if into is None:
+        into = CodeBatch(round_id=round_.id, label=batch, count=count,
+                         created_by_id=user.id if user is not None else None)
+        db.session.add(into)
+        db.session.flush()
     codes = [new_code() for _ in range(count)]
     db.session.add_all(
-        VoterCredential(round_id=round_.id, code_hash=code_hash(c), batch=batch) for c in codes
+        VoterCredential(round_id=round_.id, code_hash=code_hash(c), batch=into.label,
+                        batch_id=into.id) for c in codes
     )
     db.session.flush()
-    audit.record(user, "codes.issued", round_, count=count, batch=batch)
+    audit.record(user, "codes.issued", round_, count=count, batch=into.label, batch_id=into.id)
     return codes
 
 

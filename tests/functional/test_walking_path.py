@@ -45,7 +45,7 @@ def test_proposal_to_published_result(app, client):
     db.session.expire_all()
     assert db.session.get(Round, round_.id).status == "voting"
 
-    response = client.post("/organise/decides/codes", data={"count": 4, "batch": "Hall"})
+    response = client.post("/organise/decides/codes", data={"count": 4, "label": "Hall"})
     codes = codes_on_page(response.get_data(as_text=True))
     assert len(codes) == 4 and len(set(codes)) == 4
     logout(client)
