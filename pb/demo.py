@@ -151,6 +151,10 @@ def load(instance_path: str, ballots: int = 200, seed: int = 2015) -> None:
                     5_000_00, "Small grants of up to £1,500 for community groups across Macclesfield. "
                     "Choose the projects you would like to see funded.")
     grants.award_max = 1_500_00
+    # Residents vote with a code card, by giving a Macclesfield postcode, or at the event kiosk.
+    grants.voting_methods = ["codes", "postcode", "kiosk"]
+    grants.eligible_districts = ["SK10", "SK11"]
+    grants.equality_questions = True
     for title, pounds, pname, category, summary in SMALL_GRANTS:
         _proposal(grants, partnerships[pname], None, title, pounds * 100, category, summary)
     rounds.open_voting(organiser, grants)

@@ -47,6 +47,9 @@ def issue_codes(user: User | None, round_: Round, count: int, batch: str = "",
     """
     if user is not None:
         access.require_organiser(user, round_)
+    if not round_.uses("codes"):
+        raise DomainError(str(_l("This round does not use voting codes. Add them in the round’s "
+                                 "settings before voting opens.")), field="count")
     if not 1 <= count <= MAX_CODES_PER_BATCH:
         raise DomainError(
             str(_l("Choose between 1 and %(n)s codes.", n=f"{MAX_CODES_PER_BATCH:,}")), field="count"

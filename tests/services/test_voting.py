@@ -150,3 +150,9 @@ def test_a_project_not_on_the_ballot_is_refused_for_every_type(app, ballot_type)
     with pytest.raises(Problems):
         voting.cast_ballot(voting.find_credential(code).id, [(int(bogus), 1)])
     assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+
+
+def test_no_codes_for_a_round_that_does_not_use_them(app):
+    round_, _projects, organiser = _round(voting_methods=["postcode"])
+    with pytest.raises(DomainError, match="does not use voting codes"):
+        voting.issue_codes(organiser, round_, 5)
