@@ -180,6 +180,11 @@ class Round(db.Model):
         return str(STATUS_LABELS[self.status])
 
     @property
+    def before_close(self) -> bool:
+        """Voting has not closed yet: codes made now can still be used."""
+        return self.status in (*BEFORE_VOTING, VOTING)
+
+    @property
     def is_voting_open(self) -> bool:
         return self.status == VOTING
 

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..forms import ActionForm, attempt
-from ..models.round import BEFORE_VOTING, VOTING
 from ..services import codes
 from . import bp
 from .forms import CodesForm
@@ -39,7 +38,7 @@ def codes_page(slug: str):
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
         "organise/codes.html", form=form, round=round_, made=made, issued=issued,
-        batches=codes.batches(round_), can_make=round_.status in (*BEFORE_VOTING, VOTING)), status
+        batches=codes.batches(round_), can_make=round_.before_close), status
 
 
 @bp.get("/<slug>/codes/<int:batch_id>/cards.pdf")

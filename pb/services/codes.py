@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from ..errors import DomainError, Problems
 from ..extensions import db
 from ..models import CodeBatch, Round, User, VoterCredential
-from ..models.round import BEFORE_VOTING, VOTING
 from ..models.types import utcnow
 from . import access, audit, cards, voting
 
@@ -24,7 +23,7 @@ MAX_LABEL = 80
 def check_request(round_: Round, count: int | None, label: str) -> None:
     """Raise Problems if a batch of `count` codes labelled `label` cannot be made."""
     problems = []
-    if round_.status not in (*BEFORE_VOTING, VOTING):
+    if not round_.before_close:
         problems.append(DomainError(str(_l("Voting in this round has closed, so new codes could "
                                            "not be used.")), field="count"))
     elif count is None or not 1 <= count <= voting.MAX_CODES_PER_BATCH:
@@ -87,7 +86,7 @@ def card_file(user: User | None, batch: CodeBatch) -> bytes:
     """The batch's card file, for downloading again; each download is written to the log."""
     if user is not None:
         access.require_organiser(user, batch.round)
-    if not batch.has_cards or batch.round.status not in (*BEFORE_VOTING, VOTING):
+    if not batch.has_cards or not batch.round.before_close:
         raise DomainError(str(_l("The cards for this batch have been deleted. Make a new batch "
                                  "if you need more cards.")))
     audit.record(user, "codes.cards_downloaded", batch, batch_id=batch.id, label=batch.label,

@@ -254,11 +254,6 @@ def postcode_credential(round_: Round, postcode: str | None, old_enough: bool = 
     return voting.one_off_credential(round_, "postcode"), district
 
 
-def ballot_state(credential: VoterCredential, district: str | None) -> dict:
-    """What the ballot pages keep in the session while the resident fills in the ballot."""
-    return {"credential": credential.id, "marks": [], "channel": "online", "district": district}
-
-
 # Equality monitoring ---------------------------------------------------------------------------
 
 def record_equality(round_: Round, answers: dict[str, str | None]) -> EqualityResponse:

@@ -63,6 +63,14 @@ def waiting_batches(round_: Round) -> int:
         PaperBatch.round_id == round_.id, PaperBatch.status == KEYING)) or 0
 
 
+def _count_problem(declared_count: int | None) -> DomainError | None:
+    if declared_count is None or not 1 <= declared_count <= MAX_PAPERS_PER_BATCH:
+        return DomainError(str(_l(
+            "Enter the number of papers written on the envelope, from 1 to %(n)s.",
+            n=MAX_PAPERS_PER_BATCH)), field="declared_count")
+    return None
+
+
 def create_batch(user: User, round_: Round, label: str, declared_count: int | None) -> PaperBatch:
     access.require_organiser(user, round_)
     _require_open(round_)
@@ -79,10 +87,8 @@ def create_batch(user: User, round_: Round, label: str, declared_count: int | No
         problems.append(DomainError(str(_l("There is already a batch called “%(label)s” in this "
                                            "round. Give this one another label.", label=label)),
                                     field="label"))
-    if declared_count is None or not 1 <= declared_count <= MAX_PAPERS_PER_BATCH:
-        problems.append(DomainError(str(_l(
-            "Enter the number of papers written on the envelope, from 1 to %(n)s.",
-            n=MAX_PAPERS_PER_BATCH)), field="declared_count"))
+    if (problem := _count_problem(declared_count)) is not None:
+        problems.append(problem)
     if problems:
         raise Problems(problems)
     batch = PaperBatch(round_id=round_.id, label=label, declared_count=declared_count,
@@ -97,10 +103,8 @@ def change_count(user: User, batch: PaperBatch, declared_count: int | None) -> N
     """Correct the declared number of papers, after a recount of the envelope."""
     access.require_organiser(user, batch.round)
     _require_keying(batch)
-    if declared_count is None or not 1 <= declared_count <= MAX_PAPERS_PER_BATCH:
-        raise DomainError(str(_l(
-            "Enter the number of papers written on the envelope, from 1 to %(n)s.",
-            n=MAX_PAPERS_PER_BATCH)), field="declared_count")
+    if (problem := _count_problem(declared_count)) is not None:
+        raise problem
     before = batch.declared_count
     batch.declared_count = declared_count
     audit.record(user, "paper.count_changed", batch, label=batch.label, before=before,
@@ -304,6 +308,7 @@ def accept(user: User, batch: PaperBatch) -> int:
         raise Problems([DomainError(str(_l("The batch cannot be accepted yet.")))]
                        + [DomainError(p) for p in problems])
     papers = batch.entries_of(1)
+    projects = voting.ballot_projects(round_)  # loaded once for the whole batch
     cast = 0
     for number in range(1, batch.declared_count + 1):
         entry = papers[number]
@@ -311,7 +316,8 @@ def accept(user: User, batch: PaperBatch) -> int:
             continue
         credential = voting.one_off_credential(round_, "paper")
         try:
-            voting.cast_ballot(credential.id, [tuple(m) for m in entry.marks], channel="paper")
+            voting.cast_ballot(credential.id, [tuple(m) for m in entry.marks], channel="paper",
+                               projects=projects)
         except DomainError as error:
             raise DomainError(str(_l(
                 "Paper %(n)s could not be counted: %(problem)s Nothing from this batch has been "

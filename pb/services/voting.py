@@ -148,7 +148,7 @@ def new_receipt() -> str:
 
 def cast_ballot(credential_id: int, marks: Iterable[tuple[int, int]] | Iterable[int], *,
                 channel: str = "online", assisted: bool = False,
-                district: str | None = None) -> Ballot:
+                district: str | None = None, projects: list[Proposal] | None = None) -> Ballot:
     """Record one ballot for a credential, checked against the round's ballot rules.
 
     `marks` are (proposal id, value) pairs (see pb.services.ballots); bare ids mean a tick.
@@ -167,7 +167,8 @@ def cast_ballot(credential_id: int, marks: Iterable[tuple[int, int]] | Iterable[
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     marks = [m if isinstance(m, tuple) else (int(m), 1) for m in marks]
-    projects = ballot_projects(round_)
+    if projects is None:
+        projects = ballot_projects(round_)
     problems = ballots.check(rules_for(round_, projects), projects, marks)
     if problems:
         raise Problems([DomainError(message, field=fid) for fid, message in problems])

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from ..errors import DomainError
 from ..extensions import db
@@ -17,12 +16,12 @@ from ..forms import ActionForm, attempt, show_error
 from ..models import Round
 from ..models.equality import QUESTIONS
 from ..services import eligibility
+from ..main import views as main_views
 from . import bp
+from .state import EQUALITY, start_ballot
 from .eligibility_forms import EmailLinkForm, EqualityForm, PostcodeForm
 from .forms import CodeForm
 
-BALLOT = "ballot"  # the session key of the ballot in progress (see pb.vote.views)
-EQUALITY = "equality"  # round id, set once a ballot is cast in a round that asks the questions
 SENT = "vote_link_sent"
 
 LINK_PROBLEMS = {  # why a voting link cannot be used: page title and status
@@ -36,8 +35,8 @@ LINK_PROBLEMS = {  # why a voting link cannot be used: page title and status
 
 def _round(slug: str, method: str | None = None) -> Round:
     """A round residents may see, offering `method`, or 404."""
-    round_ = db.session.scalars(select(Round).where(Round.slug == slug)).first()
-    if round_ is None or round_.status == "draft":
+    round_ = main_views.get_round(slug)
+    if round_.status == "draft":
         abort(404)
     if method is not None and not round_.uses(method):
         abort(404)
@@ -62,8 +61,7 @@ def _closed(round_: Round):
 
 
 def _start_ballot(credential, district: str | None):
-    session.pop(EQUALITY, None)
-    session[BALLOT] = eligibility.ballot_state(credential, district)
+    start_ballot(credential, district=district)
     return redirect(url_for("vote.ballot"))
 
 

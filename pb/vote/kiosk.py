@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy import select
 
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
@@ -13,12 +11,12 @@ from ..forms import ActionForm
 from ..models import Round
 from ..models.types import utcnow
 from ..services import access, kiosk
+from ..main import views as main_views
 from . import bp
+from .state import BALLOT, EQUALITY, start_ballot
 
 KIOSK = "kiosk"
-BALLOT = "ballot"
 RECEIPT = "kiosk_receipt"
-EQUALITY = "equality"
 # Everything a resident leaves in the device's session; cleared between residents.
 TRACES = (BALLOT, RECEIPT, EQUALITY)
 
@@ -58,9 +56,7 @@ def _kiosk_idle_check():
 @login_required
 def kiosk_setup(slug: str):
     """A volunteer turns this device into a voting kiosk for one round."""
-    round_ = db.session.scalars(select(Round).where(Round.slug == slug)).first()
-    if round_ is None:
-        abort(404)
+    round_ = main_views.get_round(slug)
     if not access.can_run_kiosk(current_user, round_):
         abort(403)
     form = ActionForm()
@@ -108,7 +104,7 @@ def kiosk_begin():
         return render_template("vote/kiosk_home.html", round=round_, form=ActionForm(),
                                problem=error.message), 400
     db.session.commit()
-    session[BALLOT] = {"credential": credential.id, "marks": [], "channel": "kiosk"}
+    start_ballot(credential, channel="kiosk")
     return redirect(url_for("vote.ballot"))
 
 

@@ -9,9 +9,8 @@ from ..forms import ActionForm, show_error
 from ..models import VoterCredential
 from ..services import ballots, voting
 from . import bp, kiosk
+from .state import BALLOT as KEY, EQUALITY, start_ballot
 from .forms import CodeForm, ReceiptForm
-
-KEY = "ballot"
 
 
 @bp.after_request
@@ -20,10 +19,6 @@ def _private(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
-
-
-def may_vote_again(credential: VoterCredential) -> bool:
-    return voting.may_change_vote(credential)
 
 
 def _current():
@@ -36,7 +31,7 @@ def _current():
         message = _("Enter your voting code to start.")
     elif not credential.round.is_voting_open:
         message = voting.closed_message(credential.round)
-    elif credential.used_at is not None and not may_vote_again(credential):
+    elif credential.used_at is not None and not voting.may_change_vote(credential):
         message = _("That code has already been used to vote.")
     else:
         return state, credential, None
@@ -65,7 +60,7 @@ def start():
         except DomainError as error:
             show_error(form, error)
         else:
-            session[KEY] = {"credential": credential.id, "marks": []}
+            start_ballot(credential)
             return redirect(url_for("vote.ballot"))
     return render_template("vote/start.html", form=form), 400 if form.errors else 200
 
@@ -117,7 +112,7 @@ def review():
                            total=ballots.total_cost(projects, marks),
                            points=sum(value for _pid, value in marks),
                            changing=credential.used_at is not None,
-                           may_change=may_vote_again(credential), form=ActionForm())
+                           may_change=voting.may_change_vote(credential), form=ActionForm())
 
 
 @bp.post("/submit")
@@ -143,12 +138,12 @@ def submit():
         flash(error.message, "error")
         return redirect(url_for("vote.ballot"))
     db.session.commit()
-    session["equality"] = credential.round_id if credential.round.equality_questions else None
+    session[EQUALITY] = credential.round_id if credential.round.equality_questions else None
     if kiosk.in_kiosk_mode():
         return kiosk.finish_kiosk_ballot(ballot.receipt)
     session.pop(KEY, None)
     session["receipt"] = {"code": ballot.receipt, "round": credential.round.title,
-                          "changed": changing, "may_change": may_vote_again(credential)}
+                          "changed": changing, "may_change": voting.may_change_vote(credential)}
     return redirect(url_for("vote.done"))
 
 
