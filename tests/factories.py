@@ -52,3 +52,45 @@ def area(partnership, name, kind="ward"):
     db.session.add(a)
     db.session.flush()
     return a
+
+
+def counted_round(publish=False, slug="spring", ballots=None, equality=0):
+    """A closed (or published) round with a known count: three projects, ballots from several
+    channels and postcode districts, and `equality` equality-monitoring responses.
+
+    Returns a SimpleNamespace: council, partnership, organiser, round, projects {title:
+    Proposal}, result (the stored TallyResult).
+    """
+    from types import SimpleNamespace
+
+    from pb.models.user import ORGANISER
+    from pb.services import eligibility, rounds, voting
+
+    council, (north,) = council_with_partnerships(["North"])
+    organiser = user(council, "organiser@example.org", ORGANISER)
+    r = round_(council, slug=slug, pot=1_000_00, voting_methods=["codes"],
+               equality_questions=bool(equality))
+    projects = {t: proposal(r, north, t, c) for t, c in
+                (("Allotment", 600_00), ("Bus shelter", 400_00), ("Community fridge", 100_00))}
+    rounds.open_voting(organiser, r)
+    ballots = ballots if ballots is not None else [
+        (["Allotment", "Bus shelter"], "online", "SK10"),
+        (["Allotment", "Bus shelter"], "online", "SK10"),
+        (["Allotment", "Community fridge"], "kiosk", None),
+        (["Community fridge"], "paper", None),
+        (["Bus shelter"], "online", "SK11"),
+    ]
+    codes = voting.issue_codes(organiser, r, len(ballots)) if ballots else []
+    for code, (titles, channel, district) in zip(codes, ballots):
+        credential = voting.find_credential(code)
+        voting.cast_ballot(credential.id, [(projects[t].id, 1) for t in titles],
+                           channel=channel, district=district)
+    for i in range(equality):
+        eligibility.record_equality(r, {"age_band": "25-34" if i % 4 else "75-plus",
+                                        "sex": "female" if i % 2 else "prefer-not"})
+    result = rounds.close_voting(organiser, r)
+    if publish:
+        rounds.publish_results(organiser, r)
+    db.session.commit()
+    return SimpleNamespace(council=council, partnership=north, organiser=organiser, round=r,
+                           projects=projects, result=result)
