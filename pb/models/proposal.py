@@ -97,6 +97,8 @@ class Proposal(db.Model):
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id"))
     illustrative: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(20), default=SUBMITTED)
+    # The project's id in the file it was imported from (pb import), kept for exports.
+    external_id: Mapped[str | None] = mapped_column(String(80))
     moderation_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
