@@ -19,7 +19,8 @@ from .text import slugify
 from .models import Area, Council, Partnership, Proposal, Round, VoterCredential
 from .models.proposal import SHORTLISTED
 from .models.user import COUNCIL_ADMIN, MEMBER, ORGANISER, SCRUTINEER, VOLUNTEER
-from .services import accounts, codes, delivery, proposals, rounds, voting
+from .models.equality import PREFER_NOT, QUESTIONS
+from .services import accounts, codes, delivery, eligibility, proposals, rounds, voting
 
 LOGINS_FILE = "demo_logins.txt"
 CODES_FILE = "demo_codes.txt"
@@ -103,6 +104,16 @@ SMALL_GRANTS = [
 ]
 
 
+# Rough shares for the demo's equality answers, in the order of QUESTIONS' options, then
+# "prefer not to say" and "not answered".
+EQUALITY_WEIGHTS = {
+    "age_band": (2, 8, 14, 16, 17, 17, 15, 9, 3, 4),
+    "sex": (52, 44, 1, 2, 3),
+    "ethnicity": (3, 1, 2, 88, 1, 3, 4),
+    "disability": (20, 72, 4, 4),
+    "welsh_speaker": (2, 90, 2, 6),
+}
+
 IDEA_DETAIL = "An illustrative proposal for the demonstration."
 IDEAS = [
     ("Repair café at the library", "Volunteers fix toasters, bikes and clothes once a month.",
@@ -140,9 +151,21 @@ def load(instance_path: str, ballots: int = 200, seed: int = 2015) -> None:
     rounds.open_voting(organiser, decides)
     paper_codes = voting.issue_codes(organiser, decides, ballots, batch="PB day, 15 October 2015")
     rng = random.Random(seed)
+    # Who voted how and where comes from its own generator, so the choices stay as they were:
+    # most at the event, some on paper handed in at libraries, some online with a postcode.
+    ways = random.Random(seed + 1)
+    decides.equality_questions = True
     for code in paper_codes:
         chosen = _simulated_choice(rng, weights, decides.pot)
-        voting.cast_ballot(voting.find_credential(code).id, [p.id for p in chosen], channel="paper")
+        channel = ways.choices(("kiosk", "paper", "online"), (6, 2, 2))[0]
+        district = ways.choice(("SK10", "SK10", "SK11", "SK11", "SK17")) if channel == "online" \
+            else None
+        voting.cast_ballot(voting.find_credential(code).id, [p.id for p in chosen],
+                           channel=channel, district=district)
+        if ways.random() < 0.6:
+            eligibility.record_equality(decides, {
+                key: ways.choices([*options, PREFER_NOT, ""], EQUALITY_WEIGHTS[key])[0]
+                for key, (_label, options) in QUESTIONS.items()})
     rounds.close_voting(organiser, decides)
     rounds.publish_results(organiser, decides)
     _report_delivery(logins, decides)

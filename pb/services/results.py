@@ -192,7 +192,12 @@ def ballots_cast(round_: Round) -> int:
 
 
 def equality_totals(round_: Round) -> list[EqualityQuestion]:
-    """Answers to the optional equality questions, any group under 10 suppressed."""
+    """Answers to the optional equality questions, any group under 10 suppressed.
+
+    Groups of 1 to 9 are shown as "fewer than 10"; none (0) is shown as it is. Where only one
+    group of a question would be hidden, the next smallest is hidden as well, so that no hidden
+    number follows from the total and the rest.
+    """
     responses = list(db.session.scalars(
         select(EqualityResponse).where(EqualityResponse.round_id == round_.id)))
     out = []
@@ -201,9 +206,15 @@ def equality_totals(round_: Round) -> list[EqualityQuestion]:
         groups = [(str(text), counts[value]) for value, text in answers.items()]
         groups.append((_("Prefer not to say"), counts[PREFER_NOT]))
         groups.append((_("Not answered"), counts[NOT_GIVEN]))
+        hidden = {i for i, (_text, n) in enumerate(groups) if 0 < n < SUPPRESS_BELOW}
+        if len(hidden) == 1:
+            # One hidden group could be worked out from the total and the others: hide the
+            # next smallest group too.
+            others = [(n, i) for i, (_text, n) in enumerate(groups) if n and i not in hidden]
+            if others:
+                hidden.add(min(others)[1])
         out.append(EqualityQuestion(key, str(label), [
-            EqualityGroup(text, n if n >= SUPPRESS_BELOW or n == 0 else None)
-            for text, n in groups]))
+            EqualityGroup(text, None if i in hidden else n) for i, (text, n) in enumerate(groups)]))
     return out
 
 

@@ -71,3 +71,21 @@ def test_the_json_sheet_holds_money_in_pence_and_plain_reasons(app):
                       "reason": {"code": "over_budget",
                                  "text": "Needed £100 but only £0 was left."}}
     assert data["ballots_sha256"] == world.result.ballots_sha256
+
+
+def test_groups_of_ten_or_more_are_shown(app):
+    world = factories.counted_round(equality=44)  # 75+: 11, 25-34: 33; female 22, prefer 22
+    ages = {g.label: g.count for q in results.equality_totals(world.round) if q.key == "age_band"
+            for g in q.groups}
+    assert (ages["75 or over"], ages["25 to 34"]) == (11, 33)
+
+
+def test_the_next_smallest_group_is_hidden_when_one_alone_would_be(app):
+    world = factories.counted_round(equality=36)  # 75+: 9 (hidden), 25-34: 27
+    totals = {q.key: {g.label: g.count for g in q.groups}
+              for q in results.equality_totals(world.round)}
+    # Without the second suppression, 36 - 27 = 9 would give the hidden group away.
+    assert totals["age_band"]["75 or over"] is None
+    assert totals["age_band"]["25 to 34"] is None
+    assert totals["sex"] == {"Female": 18, "Male": 0, "I describe it another way": 0,
+                             "Prefer not to say": 18, "Not answered": 0}
