@@ -37,6 +37,8 @@ ACTION_LABELS = {
     "codes.cards_deleted": _l("Voting card file deleted"),
     "round.voting_closed": _l("Voting closed and ballots counted"),
     "round.results_published": _l("Results published"),
+    "round.count_stopped_on_tie": _l("Voting closed; the count stopped on a tie"),
+    "round.tie_broken_by_lot": _l("Tie broken by the published tie-break and ballots counted"),
     "delivery.updated": _l("Delivery progress reported"),
     "user.registered": _l("Account created by its owner"),
     "partnership.created": _l("Partnership created"),

@@ -45,12 +45,16 @@ CONFIRMATIONS = {
     "close_proposals": (_l("Stop taking proposals?"), _l("Proposers can finish nothing new after "
                         "this. You can then review and shortlist the proposals."),
                         _l("Yes, stop taking proposals")),
+    "break_tie": (_l("Break the tie by the published tie-break?"), _l("The tied projects are "
+                  "put in order by lowest cost, then most votes, then by lot drawn from the "
+                  "seed published when voting opened. The ballots are then counted."),
+                  _l("Yes, break the tie and count")),
     "publish": (_l("Publish the results?"), _l("Everyone will be able to see the results. This "
                 "cannot be undone."), _l("Yes, publish the results")),
 }
 
 
-def _act(action, *args, success: str, slug: str, confirm: str):
+def _act(action, *args, success: str, slug: str, confirm: str, if_none: str | None = None):
     """Ask first on GET; on a CSRF-checked POST run one state-changing service, then go back."""
     if request.method == "GET":
         round_ = args[0]
@@ -59,18 +63,20 @@ def _act(action, *args, success: str, slug: str, confirm: str):
         return render_template("organise/confirm.html", round=round_, title=title, body=body,
                                button=button, form=ActionForm(),
                                waiting=waiting if confirm == "open_voting" else 0)
-    return _run(action, *args, success=success, slug=slug)
+    return _run(action, *args, success=success, slug=slug, if_none=if_none)
 
 
-def _run(action, *args, success: str, slug: str):
+def _run(action, *args, success: str, slug: str, if_none: str | None = None):
     """Run one service behind a CSRF-checked button; say how it went on the round page."""
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    done, _result = attempt(form, action, current_user, *args)
+    done, result = attempt(form, action, current_user, *args)
     for message in form.form_errors:
         flash(message, "error")
-    if done:
+    if done and result is None and if_none:
+        flash(if_none, "error")
+    elif done:
         flash(success)
     return redirect(url_for("organise.round_dashboard", slug=slug))
 
@@ -86,7 +92,7 @@ def round_dashboard(slug: str):
     return render_template(
         "organise/round.html", round=round_, action_form=ActionForm(),
         ballots=rounds.ballot_count(round_), result=tallying.latest_result(round_),
-        history=list(entries))
+        tie=rounds.stopping_tie(round_), history=list(entries))
 
 
 @bp.get("/<slug>/proposals/<int:proposal_id>")
@@ -219,7 +225,19 @@ def close(slug: str):
     round_ = get_organised_round(slug)
     return _act(rounds.close_voting, round_, slug=slug,
                 success=_("Voting is closed and the ballots are counted. Check the result, "
-                          "then publish it."), confirm="close")
+                          "then publish it."), confirm="close",
+                if_none=_("Voting is closed, but the count stopped on a tie that decides the "
+                          "outcome. Settle it below."))
+
+
+@bp.route("/<slug>/break-tie", methods=["GET", "POST"])
+@login_required
+def break_tie(slug: str):
+    """Settle a tie that stopped the count with the published tie-break, after asking."""
+    round_ = get_organised_round(slug)
+    return _act(rounds.count_by_lot, round_, slug=slug,
+                success=_("The tie was broken by the published tie-break and the ballots are "
+                          "counted. Check the result, then publish it."), confirm="break_tie")
 
 
 @bp.route("/<slug>/publish", methods=["GET", "POST"])

@@ -17,6 +17,7 @@ from ..models import Area, Ballot, Council, Partnership, Proposal, Round, TallyR
 from ..models.round import BALLOT_TYPES, FROZEN_FIELDS, RULES, TIE_BREAKS, VOTING_METHODS
 from ..models.user import COUNCIL_ADMIN, ORGANISER
 from ..money import format_money
+from ..tally import TieError
 from ..models.proposal import SHORTLISTED
 from . import access, audit, codes, tallying
 from .ballots import DEFAULT_SCORE
@@ -43,15 +44,49 @@ def open_voting(user: User | None, round_: Round) -> None:
                  seed=round_.tie_break_seed)
 
 
-def close_voting(user: User | None, round_: Round) -> TallyResult:
-    """Close voting and count the ballots; results stay with staff until published."""
+def close_voting(user: User | None, round_: Round) -> TallyResult | None:
+    """Close voting and count the ballots; results stay with staff until published.
+
+    Where the round's tie-break is "refuse" and a tie decides the outcome, voting still
+    closes but there is no count (None): the organiser settles the tie (`count_by_lot`).
+    """
     if user is not None:
         access.require_organiser(user, round_)
     round_.close_voting()
     codes.drop_card_files(user, round_)  # the printed codes are no use now; nor is the file
-    result = tallying.tally_round(round_)
+    try:
+        result = tallying.tally_round(round_)
+    except TieError as tie:
+        audit.record(user, "round.count_stopped_on_tie", round_, tied=tie.tied, step=tie.step)
+        return None
     audit.record(user, "round.voting_closed", round_, ballots=result.ballot_count,
                  spent=result.spent, ballots_sha256=result.ballots_sha256)
+    return result
+
+
+def stopping_tie(round_: Round) -> list[Proposal] | None:
+    """The projects whose tie stopped the count of a closed round, or None."""
+    if round_.status != "closed" or tallying.latest_result(round_) is not None:
+        return None
+    try:
+        tallying.tally_round(round_, store=False)
+    except TieError as tie:
+        return [db.session.get(Proposal, int(pid)) for pid in tie.tied]
+    return None
+
+
+def count_by_lot(user: User | None, round_: Round) -> TallyResult:
+    """Settle a tie that stopped the count: count again, ties broken by the published chain
+    (lowest cost, then most votes, then lot from the round's seed)."""
+    if user is not None:
+        access.require_organiser(user, round_)
+    if round_.status != "closed" or tallying.latest_result(round_) is not None:
+        raise DomainError(str(_l("This round's count did not stop on a tie.")))
+    round_.tie_break = "chain"
+    result = tallying.tally_round(round_)
+    audit.record(user, "round.tie_broken_by_lot", round_, seed=round_.tie_break_seed,
+                 ballots=result.ballot_count, spent=result.spent,
+                 ballots_sha256=result.ballots_sha256)
     return result
 
 

@@ -68,8 +68,11 @@ def ballots_digest(election: Election) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def tally_round(round_: Round) -> TallyResult:
-    """Run the round's rule over its ballots and store the result beside its inputs."""
+def tally_round(round_: Round, store: bool = True) -> TallyResult:
+    """Run the round's rule over its ballots and store the result beside its inputs.
+
+    Raises the engine's TieError when the round refuses to break a deciding tie.
+    """
     election = build_election(round_)
     tie_break = TieBreak(mode=round_.tie_break, seed=round_.tie_break_seed or "")
     result = tally(election, rule=round_.rule, settings=dict(round_.rule_settings or {}),
@@ -86,8 +89,9 @@ def tally_round(round_: Round) -> TallyResult:
         spent=result.spent,
         data=result.to_dict(),
     )
-    db.session.add(stored)
-    db.session.flush()
+    if store:
+        db.session.add(stored)
+        db.session.flush()
     return stored
 
 
