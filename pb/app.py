@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     views_helpers.init_app(app)
 
+    from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .delivery import bp as delivery_bp
     from .main import bp as main_bp
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(vote_bp, url_prefix="/vote")
     app.register_blueprint(results_bp, url_prefix="/results")
     app.register_blueprint(delivery_bp, url_prefix="/delivery")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
     return app
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel.numbers import get_currency_symbol
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -87,6 +87,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        from .api.errors import from_http_exception, is_api_request
+
+        if is_api_request():
+            return from_http_exception(error)
         code = error.code or 500
         title, body = ERROR_TEXT.get(code, ERROR_TEXT[500] if code >= 500 else ERROR_TEXT[400])
         return _error_page(code, str(title), str(body))
@@ -100,7 +104,9 @@ def init_app(app: Flask) -> None:
 
 
 def _error_page(code: int, title: str, body: str):
-    if request.path.startswith("/api/"):
-        return jsonify(error=title, detail=body, status=code), code
+    from .api.errors import error_response, is_api_request
+
+    if is_api_request():  # JSON of the API's own shape: {"error": {"status", "message"}}
+        return error_response(code)
     return render_template("errors/error.html", code=code, title=title, body=body), code
 
