@@ -1,10 +1,9 @@
 """The read-only JSON API (/api/v1): what it lists, the embargo on results, its errors, and
 that its OpenAPI document is well formed and describes every answer the API gives.
 
-Neither `jsonschema` nor `openapi-spec-validator` is a dependency yet, so this file checks the
-document's structure itself and validates answers with a small JSON Schema validator that
-knows exactly the keywords the document uses (and refuses a document that uses any other).
-If `jsonschema` is installed, every answer is validated with it as well.
+The document is checked by openapi-spec-validator and by a structural check of this file's
+own; every answer is validated with jsonschema and with a small validator that knows exactly
+the keywords the document uses (and refuses a document that uses any other).
 """
 
 from __future__ import annotations
@@ -24,10 +23,8 @@ from pb.models.user import ORGANISER
 from tests import factories
 from tests.functional.helpers import login
 
-try:
-    import jsonschema
-except ImportError:  # not a dependency yet: the small validator below does the work
-    jsonschema = None
+import jsonschema
+from openapi_spec_validator import validate as validate_openapi
 
 DOC = document()
 NOT_PUBLISHED = {"error": {"status": 404,
@@ -604,6 +601,7 @@ def test_the_openapi_document_is_served_and_well_formed(app, api):
     assert response.status_code == 200
     served = response.get_json()
     assert served == json.loads(json.dumps(DOC))
+    validate_openapi(served)  # raises on any error
     assert openapi_problems(served) == []
     for schema in _all_schemas(served):
         for sub in _schemas(schema):
