@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel.numbers import get_currency_symbol
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -66,6 +66,15 @@ def init_app(app: Flask) -> None:
                                   format_datetime=format_datetime,
                                   currency_symbol=lambda c: get_currency_symbol(c, locale="en_GB"))
     login_manager.login_message = None
+
+    @app.before_request
+    def _refuse_nul():
+        """A NUL character is never part of a real address or form; PostgreSQL refuses it."""
+        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+            abort(404)
+        if request.mimetype == "application/x-www-form-urlencoded" and any(
+                "\x00" in v for v in request.form.values()):
+            abort(400)
 
     @app.after_request
     def _security_headers(response):
