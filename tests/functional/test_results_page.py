@@ -179,6 +179,7 @@ def test_results_are_hidden_from_the_public_until_published(client):
     assert "Preview for staff: these results are not public yet." in html
     assert "preview, not public" in html
     assert "no-store" in preview.headers["Cache-Control"]
+    assert "Show the results on a big screen" not in html
 
     client.post("/auth/logout")
     rounds.publish_results(world.organiser, world.round)
@@ -188,6 +189,7 @@ def test_results_are_hidden_from_the_public_until_published(client):
     html = public.get_data(as_text=True)
     assert "Preview for staff" not in html and "no-store" not in public.headers.get(
         "Cache-Control", "")
+    assert 'href="/results/spring/live"' in html
 
 
 @pytest.mark.parametrize("slug", ["nope", "spring%00", "x" * 300])
