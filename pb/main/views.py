@@ -16,6 +16,8 @@ from . import bp
 
 def get_round(slug: str) -> Round:
     """The round with this slug, or 404."""
+    if "\x00" in slug:  # PostgreSQL refuses NUL in text: such a slug names no round
+        abort(404)
     round_ = db.session.scalars(select(Round).where(Round.slug == slug)).first()
     if round_ is None:
         abort(404)
