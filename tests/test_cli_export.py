@@ -52,7 +52,8 @@ def test_export_refuses_an_unpublished_round_unless_asked(app, tmp_path):
 
     done = _run(app, "export", "spring", "--format", "csv", "--out", str(out),
                 "--before-publication")
-    assert done.exit_code == 0, done.output and "NOT PUBLISHED" in done.output
+    assert done.exit_code == 0, done.output
+    assert "NOT PUBLISHED" in done.output
     assert out.read_text(encoding="utf-8-sig").startswith("NOT PUBLISHED")
     from pb.extensions import db
 
@@ -63,7 +64,8 @@ def test_export_refuses_an_unpublished_round_unless_asked(app, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["nowhere", "--format", "csv"], "there is no round 'nowhere'"),
-    (["spring", "--format", "docx"], "there is no format 'docx'; use one of csv, xlsx, json, pdf, pb"),
+    (["spring", "--format", "docx"],
+     "there is no format 'docx'; use one of csv, xlsx, json, pdf, pb"),
 ], ids=["round", "format"])
 def test_export_names_what_is_wrong(app, tmp_path, args, message):
     factories.counted_round(publish=True)

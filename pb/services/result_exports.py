@@ -26,7 +26,7 @@ from fractions import Fraction
 from importlib import metadata
 from xml.sax.saxutils import escape
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -39,13 +39,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
-from reportlab.platypus import (CondPageBreak, KeepTogether, PageBreak, Paragraph,
-                                SimpleDocTemplate, Spacer, Table, TableStyle)
+from reportlab.platypus import (CondPageBreak, PageBreak, Paragraph, SimpleDocTemplate, Spacer,
+                                Table, TableStyle)
 
 from ..delivery.exports import FORMULA_STARTS, defuse, money_format, to_decimal
 from ..errors import DomainError
 from ..models import Council, Round, User
-from ..models.round import CLOSED, RULES, TIE_BREAKS
+from ..models.round import CLOSED, TIE_BREAKS
 from ..money import minor_digits
 from ..views_helpers import money
 from . import cards, pabulib_io, results, tallying
@@ -384,7 +384,7 @@ def _save(book: Workbook) -> bytes:
 RESULT_WIDTHS = {1: 10, 2: 40, 3: 18, 4: 22, 8: 12, 11: 60}
 
 
-def _no_equality_row(round_: Round) -> list[tuple]:
+def _no_equality_rows() -> list[tuple]:
     return [(_("Equality questions were not asked in this round."), "", "")]
 
 
@@ -398,7 +398,7 @@ def round_xlsx(sheet: results.Sheet) -> bytes:
            {1: 30, 2: 40})
     questions = equality_for(sheet.round)
     _table(book, _("Equality"), [_("Question"), _("Answer"), _("Responses")],
-           equality_rows(questions) or _no_equality_row(sheet.round), {1: 55, 2: 45, 3: 16})
+           equality_rows(questions) or _no_equality_rows(), {1: 55, 2: 45, 3: 16})
     _table(book, _("About"), [_("Item"), _("Value")], about_items(sheet), {1: 36, 2: 80})
     if not sheet.published:
         _not_published_sheet(book, [sheet.round.title])
@@ -419,7 +419,7 @@ def council_xlsx(council: Council, sheets: list[results.Sheet]) -> bytes:
            {1: 32, 2: 30, 3: 40})
     equality = []
     for s in sheets:
-        rows_ = equality_rows(equality_for(s.round)) or _no_equality_row(s.round)
+        rows_ = equality_rows(equality_for(s.round)) or _no_equality_rows()
         equality += [[s.round.title, *row] for row in rows_]
     _table(book, _("Equality"), [_("Round"), _("Question"), _("Answer"), _("Responses")],
            equality, {1: 32, 2: 55, 3: 45, 4: 16})
@@ -730,7 +730,7 @@ class _Styles:
         return Paragraph(escape(text), style or self.body)
 
 
-def _grid(rows, widths, styles: _Styles, header=True, funded_rows=()) -> Table:
+def _grid(rows, widths, header=True, funded_rows=()) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     commands = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -769,7 +769,7 @@ def _round_story(sheet: results.Sheet, st: _Styles, title_style=None) -> list:
                                  all=len(sheet.lines))),
     ]
     story.append(_grid([[st.p(k, st.cell_bold), st.p(v, st.num)] for k, v in totals],
-                       [70 * mm, 40 * mm], st, header=False))
+                       [70 * mm, 40 * mm], header=False))
     story.append(Spacer(1, 4 * mm))
     story.append(st.p(_("How the money was shared: %(rule)s.", rule=sheet.rule_label), st.body))
     story.append(st.p(_("Ties: %(tie)s.", tie=tie_break_text(result)), st.small))
@@ -795,7 +795,7 @@ def _round_story(sheet: results.Sheet, st: _Styles, title_style=None) -> list:
                           st.cell_bold if line.selected else st.cell)])
         if line.selected:
             funded_rows.append(i)
-    table = _grid(rows, [width - 104 * mm, 18 * mm, 26 * mm, 26 * mm, 34 * mm], st,
+    table = _grid(rows, [width - 104 * mm, 18 * mm, 26 * mm, 26 * mm, 34 * mm],
                   funded_rows=funded_rows)
     table.setStyle(TableStyle([("LEFTPADDING", (4, 0), (4, -1), 10)]))
     story.append(table)
@@ -812,7 +812,7 @@ def _round_story(sheet: results.Sheet, st: _Styles, title_style=None) -> list:
         previous = breakdown
         turnout.append([st.p(shown, st.cell_bold), st.p(group, st.cell),
                         st.p(str(count), st.num)])
-    story.append(_grid(turnout, [55 * mm, 85 * mm, 25 * mm], st))
+    story.append(_grid(turnout, [55 * mm, 85 * mm, 25 * mm]))
 
     questions = equality_for(round_)
     if questions:
@@ -821,7 +821,7 @@ def _round_story(sheet: results.Sheet, st: _Styles, title_style=None) -> list:
         for q in questions:
             rows = [[st.p(q.label, st.cell_bold), st.p(_("Responses"), st.num_bold)]]
             rows += [[st.p(g.label, st.cell), st.p(g.shown, st.num)] for g in q.groups]
-            tables.append(_grid(rows, [half - 30 * mm, 30 * mm], st))
+            tables.append(_grid(rows, [half - 30 * mm, 30 * mm]))
         pairs = [tables[i:i + 2] + [""] * (2 - len(tables[i:i + 2]))
                  for i in range(0, len(tables), 2)]
         grid = Table(pairs, colWidths=[half + 8 * mm, half], hAlign="LEFT")
@@ -852,7 +852,7 @@ def _check_story(sheet: results.Sheet, st: _Styles, width: float) -> list:
     ]
     story = [CondPageBreak(45 * mm), st.p(_("How to check this count"), st.h2),
              _grid([[st.p(k, st.cell_bold), st.p(v, st.mono)] for k, v in facts],
-                   [60 * mm, width - 60 * mm], st, header=False),
+                   [60 * mm, width - 60 * mm], header=False),
              Spacer(1, 2 * mm)]
     story.append(st.p(_("Anyone can count the anonymised ballots again and check this result. "
                         "The file of ballots and the steps are at %(url)s",
@@ -861,9 +861,7 @@ def _check_story(sheet: results.Sheet, st: _Styles, width: float) -> list:
 
 
 def page_url(endpoint: str, **values) -> str:
-    """The site address of a page, also outside a request (the `pb` command)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
+    """A page's address at the site's public address (PB_BASE_URL), as printed on paper."""
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         return url_for(endpoint, _external=True, **values)
 
@@ -964,8 +962,7 @@ def council_pdf(council: Council, sheets: list[results.Sheet]) -> bytes:
                           st.num_bold),
                      st.p(str(totals.ballots), st.num_bold)])
     width = A4[0] - 2 * PAGE_MARGIN
-    story.append(_grid(rows, [width - 130 * mm, 26 * mm, 26 * mm, 26 * mm, 30 * mm, 22 * mm],
-                       st))
+    story.append(_grid(rows, [width - 130 * mm, 26 * mm, 26 * mm, 26 * mm, 30 * mm, 22 * mm]))
     round_title = ParagraphStyle("roundtitle", parent=st.title, fontSize=17, leading=21)
     for s in sheets:
         story.append(PageBreak())

@@ -51,7 +51,8 @@ def _check_file(response, fmt: str) -> None:
     elif fmt == "pdf":
         document = pypdfium2.PdfDocument(body)
         try:
-            text = " ".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+            text = " ".join(document[i].get_textpage().get_text_range()
+                            for i in range(len(document)))
         finally:
             document.close()
         assert "Allotment" in " ".join(text.split())
@@ -79,7 +80,7 @@ def test_a_visitor_finds_and_opens_every_download_from_the_council_page(client):
         response = client.get(link)
         assert response.status_code == 200, link
         disposition = response.headers["Content-Disposition"]
-        assert disposition.startswith('attachment; filename="') and "NOT-PUBLISHED" not in disposition
+        assert "NOT-PUBLISHED" not in disposition
         assert re.fullmatch(r'attachment; filename="[A-Za-z0-9_-]+\.[a-z]+"', disposition)
         assert "no-store" not in response.headers.get("Cache-Control", "")
         _check_file(response, link.rsplit(".", 1)[1])
@@ -221,3 +222,16 @@ def test_a_council_with_no_published_rounds_has_no_download(client):
     response = client.get("/results/council/test-council/download.json")
     assert response.status_code == 404
     assert "no published results yet" in response.get_data(as_text=True)
+
+
+def test_no_round_takes_the_slug_of_the_council_results_pages(app):
+    """/results/council/... is the council's page, so a round called "Council" gets another slug
+    and its downloads keep working."""
+    from pb.models.user import COUNCIL_ADMIN
+    from pb.services import rounds
+
+    council, _ = factories.council_with_partnerships(["North"])
+    admin = factories.user(council, "admin@example.org", COUNCIL_ADMIN)
+    made = rounds.create_round(admin, council, rounds.RoundInput(title="Council", pot=1_000_00,
+                                                                slug="council"))
+    assert made.slug == "council-round"
