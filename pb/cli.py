@@ -131,4 +131,56 @@ def mail_send_command() -> None:
         sys.exit(1)
 
 
+@cli.command("export")
+@click.argument("slug")
+@click.option("--format", "fmt", required=True, metavar="csv|xlsx|json|pdf|pb",
+              help="csv, xlsx, json, pdf (a printable result sheet) or pb (the anonymised "
+                   "ballots as a pabulib file).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Where to write the file.")
+@click.option("--before-publication", is_flag=True,
+              help="Export a closed round's count before it is published (the file says NOT "
+                   "PUBLISHED, and the export is written to the audit log).")
+@with_appcontext
+def export_command(slug: str, fmt: str, out: str, before_publication: bool) -> None:
+    """Write the result of the round SLUG to a file.
+
+    Only published results are exported, unless --before-publication is given.
+    """
+    from .models import Round
+    from .services import audit, result_exports
+
+    round_ = db.session.scalars(select(Round).where(Round.slug == slug)).first()
+    if round_ is None:
+        click.echo(f"Error: there is no round {slug!r}.", err=True)
+        sys.exit(1)
+    if fmt not in result_exports.FORMATS:
+        click.echo(f"Error: there is no format {fmt!r}; use one of "
+                   f"{', '.join(result_exports.FORMATS)}.", err=True)
+        sys.exit(1)
+    sheet = result_exports.sheet_for_export(None, round_, before_publication=before_publication)
+    if sheet is None:
+        if round_.status == "closed":
+            click.echo(f"Error: the results of {round_.title} are not published yet. To export "
+                       "them anyway (the file will say NOT PUBLISHED), add --before-publication.",
+                       err=True)
+        else:
+            click.echo(f"Error: {round_.title} has no count to export: its voting has not "
+                       "closed.", err=True)
+        sys.exit(1)
+    download = result_exports.round_download(sheet, fmt)
+    try:
+        with open(out, "wb") as handle:
+            handle.write(download.body)
+    except OSError as error:
+        click.echo(f"Error: could not write {out}: {error.strerror}.", err=True)
+        sys.exit(1)
+    if download.preview:
+        audit.record(None, "result.exported_before_publication", round_, format=fmt)
+        db.session.commit()
+        click.echo(f"Wrote the count of {round_.title} (NOT PUBLISHED) to {out}.")
+    else:
+        click.echo(f"Wrote the results of {round_.title} to {out}.")
+
+
 __all__ = ["cli"]

@@ -335,9 +335,10 @@ def _iso(when: datetime | None) -> str | None:
 
 
 # Words that name organiser pages beside /organise/<slug>, so no round may take them.
-# Likewise the words of the voting pages beside /vote/<slug>.
+# Likewise the words of the voting pages beside /vote/<slug>, and of the council results
+# pages beside /results/<slug> (/results/council/<council>).
 RESERVED_SLUGS = {"partnerships", "rounds", "new", "ballot", "review", "submit", "done", "leave",
-                  "receipt", "equality", "email", "postcode", "kiosk", "paper", "link"}
+                  "receipt", "equality", "email", "postcode", "kiosk", "paper", "link", "council"}
 
 
 def _unique_slug(text: str) -> str:
