@@ -243,7 +243,7 @@ def _run(election: Election, plan: list[tuple[str, dict]], tie_break: TieBreak,
         receiver.close()
     elapsed = time.monotonic() - started
     for rule, _settings in plan:
-        done.setdefault(rule, (None, Problem("time", str(time_limit)), elapsed))
+        done.setdefault(rule, (None, Problem("time", f"{time_limit:g}"), elapsed))
     return done
 
 
