@@ -76,6 +76,16 @@ def _config(url: str, instance) -> dict:
 def _running_app(config: dict):
     """An app bound to its context; on teardown the tables are emptied for the next test."""
     app = create_app(config)
+
+    @app.before_request
+    def _fresh_g():
+        # The test's app context stays open, so requests would share `g` (the signed-in user
+        # and the language cached there). In production each request has a context of its own.
+        from flask import g
+
+        for name in list(vars(g)):
+            delattr(g, name)
+
     with app.app_context():
         yield app
         db.session.remove()
