@@ -391,7 +391,10 @@ def test_a_draft_round_is_as_unknown_as_no_round(app, api):
 def test_an_unknown_round_is_404_json(app, api, slug):
     response = api.get(f"/api/v1/rounds/{slug}/results")
     assert response.status_code == 404
-    assert "no public round" in response.get_json()["error"]["message"]
+    # A NUL is turned away before any view runs (pb/views_helpers.py), with the plain 404.
+    assert response.get_json()["error"]["message"]
+    if slug != "%00":
+        assert "no public round" in response.get_json()["error"]["message"]
 
 
 # --- Errors: never HTML, never a 500 -----------------------------------------------------------
