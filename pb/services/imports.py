@@ -26,7 +26,7 @@ from pathlib import Path
 from babel.numbers import list_currencies
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
@@ -348,14 +348,20 @@ def _bulk_insert(table, columns: tuple[str, ...], rows: list[tuple]) -> None:
         quote = dialect.identifier_preparer.quote
         statement = (f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
                      "FROM STDIN")
-        with connection.connection.driver_connection.cursor().copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+        driver = connection.connection.driver_connection
+        try:
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except dialect.loaded_dbapi.Error as error:
+            raise DBAPIError(statement, None, error) from error
         return
     compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
     if compiled.positional:
         order = [columns.index(key) for key in compiled.positiontup]
-        params = [tuple(row[k] for k in order) for row in rows]
+        if order != list(range(len(columns))):
+            rows = [tuple(row[k] for k in order) for row in rows]
+        params = rows
     else:
         params = [dict(zip(columns, row)) for row in rows]
     for start in range(0, len(params), CHUNK):

@@ -385,3 +385,16 @@ def test_more_decimals_than_the_currency_has_is_refused_naming_the_line(app):
     text = APPROVAL.replace("currency;PLN", "currency;JPY").replace("A;60;", "A;60.5;")
     with pytest.raises(DomainError, match=r"^the file: line 15: .*more decimals"):
         imports.import_election(text.encode(), "yen")
+
+
+def test_a_database_refusal_while_writing_ballots_leaves_nothing(app, monkeypatch):
+    imports.import_election(APPROVAL.encode(), "first")
+    db.session.commit()
+    before = _counts()
+    taken = db.session.scalars(select(Ballot.receipt)).first()
+    # A receipt already in use: the database's unique index refuses the second import.
+    monkeypatch.setattr(imports, "_receipts", lambda count: [taken] * count)
+    with pytest.raises(DomainError, match="could not be stored"):
+        imports.import_election(RANKING.encode(), "second")
+    db.session.commit()
+    assert _counts() == before
