@@ -183,4 +183,49 @@ def export_command(slug: str, fmt: str, out: str, before_publication: bool) -> N
         click.echo(f"Wrote the results of {round_.title} to {out}.")
 
 
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--round", "slug", required=True,
+              help="Slug of the new round, e.g. warsaw-2023 (lower-case letters, digits, hyphens).")
+@click.option("--council", "council_slug", default=None,
+              help="Slug of the council that runs the round. By default the first council; "
+                   "if there is none yet, one is created, named after the file's META unit.")
+@click.option("--title", default=None,
+              help="Title of the round; by default the file's META description.")
+@with_appcontext
+def import_command(file: str, slug: str, council_slug: str | None, title: str | None) -> None:
+    """Load the pabulib election FILE.pb as a closed round with its ballots, and count it.
+
+    The projects go on the round's ballot (keeping the file's project ids for exports), every
+    ballot is stored with the channel "imported", and the round is counted with the rule the
+    file's META names (greedy when it names none the platform knows). The result stays with
+    staff until published. Nothing is stored if anything is wrong; the message names the line.
+    """
+    from .money import format_money
+    from .services import imports, tallying
+
+    council = None
+    if council_slug is not None:
+        council = db.session.scalars(select(Council).where(Council.slug == council_slug)).first()
+        if council is None:
+            click.echo(f"Error: there is no council {council_slug!r}. Nothing was imported.",
+                       err=True)
+            sys.exit(1)
+    try:
+        round_ = imports.import_election(file, slug, council, title=title)
+    except DomainError as error:
+        db.session.rollback()
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(1)
+    result = tallying.latest_result(round_)
+    funded = len(result.data["selected"])
+    money = lambda amount: format_money(amount, round_.currency)  # noqa: E731
+    projects = len(result.data["projects"])
+    db.session.commit()
+    click.echo(f"Imported {round_.title!r} as round {round_.slug} of {round_.council.name}: "
+               f"{projects} projects, {result.ballot_count} ballots.")
+    click.echo(f"Counted with {round_.rule}: {funded} funded, {money(result.spent)} spent of "
+               f"{money(result.budget)}. The result is not published yet.")
+
+
 __all__ = ["cli"]
