@@ -70,8 +70,12 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _refuse_nul():
         """A NUL character is never part of a real address or form; PostgreSQL refuses it."""
-        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+        if "\x00" in request.path:
             abort(404)
+        # The API checks its own parameters and names the one at fault.
+        if not request.path.startswith("/api/") and any(
+                "\x00" in v for v in request.args.values()):
+            abort(400)
         if request.mimetype == "application/x-www-form-urlencoded" and any(
                 "\x00" in v for v in request.form.values()):
             abort(400)
