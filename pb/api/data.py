@@ -16,7 +16,6 @@ from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..models import Council, Round
-from ..models.equality import PREFER_NOT, QUESTIONS
 from ..models.round import DRAFT, STATUSES
 from ..services import results
 from .errors import ApiError
@@ -177,7 +176,7 @@ def results_body(round_: Round) -> dict:
             raise ApiError(404, _("The results of this round are not published yet."))
         raise ApiError(404, _("This round has no count."))
     body = results.sheet_dict(results.build_sheet(round_, result))
-    body["equality"] = equality(round_)
+    body["equality"] = results.equality_dict(round_)
     body["links"] = {
         "self": url_for("api.round_results", slug=round_.slug, _external=True),
         "round_page": url_for("main.round_page", slug=round_.slug, _external=True),
@@ -186,20 +185,3 @@ def results_body(round_: Round) -> dict:
     return body
 
 
-def equality(round_: Round) -> dict | None:
-    """The equality-monitoring totals, any group under 10 given as null: None if the round
-    never asked the questions."""
-    if not round_.equality_questions and not results.equality_response_count(round_):
-        return None
-    questions = []
-    for question in results.equality_totals(round_):
-        keys = [*QUESTIONS[question.key][1], PREFER_NOT, results.NOT_GIVEN]
-        if len(keys) != len(question.groups):  # the two lists are made from the same QUESTIONS
-            raise RuntimeError(f"equality groups of {question.key} do not match QUESTIONS")
-        questions.append({
-            "key": question.key,
-            "label": question.label,
-            "groups": [{"key": key, "label": group.label, "count": group.count,
-                        "shown": group.shown} for key, group in zip(keys, question.groups)],
-        })
-    return {"suppressed_below": results.SUPPRESS_BELOW, "questions": questions}

@@ -232,9 +232,7 @@ def turnout_rows(sheet: results.Sheet) -> list[tuple[str, str, int]]:
 
 def equality_for(round_: Round) -> list[results.EqualityQuestion]:
     """Equality totals, groups under 10 suppressed; none if the round never asked."""
-    if not round_.equality_questions and not results.equality_response_count(round_):
-        return []
-    return results.equality_totals(round_)
+    return results.equality_totals(round_) if results.equality_asked(round_) else []
 
 
 def equality_rows(questions: list[results.EqualityQuestion]) -> list[tuple[str, str, int | str]]:
@@ -435,24 +433,12 @@ def council_xlsx(council: Council, sheets: list[results.Sheet]) -> bytes:
 
 # JSON -----------------------------------------------------------------------------------------
 
-def equality_dict(questions: list[results.EqualityQuestion]) -> dict:
-    return {
-        "asked": bool(questions),
-        "suppressed_below": results.SUPPRESS_BELOW,
-        "questions": [
-            {"key": q.key, "question": q.label,
-             "groups": [{"answer": g.label, "count": g.count, "shown": g.shown}
-                        for g in q.groups]}
-            for q in questions],
-    }
-
-
 def round_data(sheet: results.Sheet) -> dict:
     """`results.sheet_dict` with the equality totals and the software version."""
     data = results.sheet_dict(sheet)
     if not sheet.published:
         data = {"notice": str(NOT_PUBLISHED), **data}
-    data["equality"] = equality_dict(equality_for(sheet.round))
+    data["equality"] = results.equality_dict(sheet.round)
     data["software_version"] = software_version()
     return data
 

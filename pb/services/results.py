@@ -91,6 +91,7 @@ class Turnout:
 
 @dataclass
 class EqualityGroup:
+    key: str  # the answer's value, PREFER_NOT or NOT_GIVEN
     label: str
     count: int | None  # None: fewer than SUPPRESS_BELOW, not shown
 
@@ -203,19 +204,37 @@ def equality_totals(round_: Round) -> list[EqualityQuestion]:
     out = []
     for key, (label, answers) in QUESTIONS.items():
         counts = Counter(getattr(r, key) or NOT_GIVEN for r in responses)
-        groups = [(str(text), counts[value]) for value, text in answers.items()]
-        groups.append((_("Prefer not to say"), counts[PREFER_NOT]))
-        groups.append((_("Not answered"), counts[NOT_GIVEN]))
-        hidden = {i for i, (_text, n) in enumerate(groups) if 0 < n < SUPPRESS_BELOW}
+        groups = [(value, str(text), counts[value]) for value, text in answers.items()]
+        groups.append((PREFER_NOT, _("Prefer not to say"), counts[PREFER_NOT]))
+        groups.append((NOT_GIVEN, _("Not answered"), counts[NOT_GIVEN]))
+        hidden = {i for i, (_key, _text, n) in enumerate(groups) if 0 < n < SUPPRESS_BELOW}
         if len(hidden) == 1:
             # One hidden group could be worked out from the total and the others: hide the
             # next smallest group too.
-            others = [(n, i) for i, (_text, n) in enumerate(groups) if n and i not in hidden]
+            others = [(n, i) for i, (_key, _text, n) in enumerate(groups) if n and i not in hidden]
             if others:
                 hidden.add(min(others)[1])
         out.append(EqualityQuestion(key, str(label), [
-            EqualityGroup(text, None if i in hidden else n) for i, (text, n) in enumerate(groups)]))
+            EqualityGroup(value, text, None if i in hidden else n)
+            for i, (value, text, n) in enumerate(groups)]))
     return out
+
+
+def equality_asked(round_: Round) -> bool:
+    """The round asks the equality questions, or holds answers from when it did."""
+    return bool(round_.equality_questions or equality_response_count(round_))
+
+
+def equality_dict(round_: Round) -> dict | None:
+    """The equality totals as JSON (the API's and the JSON download's), any group under 10
+    with a null count; None if the round never asked the questions."""
+    if not equality_asked(round_):
+        return None
+    return {"suppressed_below": SUPPRESS_BELOW, "questions": [
+        {"key": q.key, "label": q.label,
+         "groups": [{"key": g.key, "label": g.label, "count": g.count, "shown": g.shown}
+                    for g in q.groups]}
+        for q in equality_totals(round_)]}
 
 
 def equality_response_count(round_: Round) -> int:

@@ -166,7 +166,7 @@ def test_a_round_that_did_not_ask_equality_questions_says_so(app):
     book = openpyxl.load_workbook(io.BytesIO(rx.round_xlsx(_sheet(world))))
     rows = list(book["Equality"].iter_rows(min_row=2, values_only=True))
     assert rows == [("Equality questions were not asked in this round.", None, None)]
-    assert rx.round_data(_sheet(world))["equality"]["asked"] is False
+    assert rx.round_data(_sheet(world))["equality"] is None
 
 
 # JSON -----------------------------------------------------------------------------------------
@@ -181,8 +181,9 @@ def test_the_json_is_the_api_sheet_with_equality_totals(app):
     assert {p["title"]: p["award"] for p in data["projects"]} == {
         "Allotment": 600_00, "Bus shelter": 400_00, "Community fridge": 0}
     ages = next(q for q in data["equality"]["questions"] if q["key"] == "age_band")
-    groups = {g["answer"]: g for g in ages["groups"]}
-    assert groups["25 to 34"] == {"answer": "25 to 34", "count": None, "shown": "fewer than 10"}
+    groups = {g["label"]: g for g in ages["groups"]}
+    assert groups["25 to 34"] == {"key": "25-34", "label": "25 to 34", "count": None,
+                                  "shown": "fewer than 10"}
     assert groups["16 to 24"]["count"] == 0
     assert data["equality"]["suppressed_below"] == 10
 
