@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 3
 
-.PHONY: run test install install-test clean
+.PHONY: run test install install-test messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,23 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[postgres,test]'
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+# The Welsh catalogue is kept as text (.po); the app reads it compiled (.mo, not in git).
+PO := $(wildcard pb/translations/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
+
+pb/translations/%/LC_MESSAGES/messages.mo: pb/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -d pb/translations -l $* 2>&1 | grep -v '^compiling' || true
+	@test -f $@
+
+install: $(VENV)/.installed $(MO)
+install-test: $(VENV)/.installed-test $(MO)
+
+# After changing user-facing text: gather it and add the new messages to each catalogue.
+messages: $(VENV)/.installed
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-wrap --sort-by-file \
+		--project "Community budget" -o build/messages.pot .
+	$(BIN)/pybabel update --no-wrap -i build/messages.pot -d pb/translations
 
 run: install
 	$(BIN)/pb db upgrade
