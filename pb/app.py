@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
         event.listen(Engine, "connect", _sqlite_pragmas)
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
+    app.before_request(_remember_language)
 
     from . import views_helpers
 
@@ -62,16 +63,36 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+LANGUAGES = ["en", "cy"]
+
+
 def _select_locale() -> str:
+    """The language chosen with `?lang=` (kept in the session), else the signed-in person's,
+    else the browser's."""
     if not has_request_context():
         return "en"
     chosen = request.args.get("lang")
-    languages = ["en", "cy"]
-    if chosen in languages:
+    if chosen in LANGUAGES:
         session["lang"] = chosen
-    if session.get("lang") in languages:
+    if session.get("lang") in LANGUAGES:
         return session["lang"]
-    return request.accept_languages.best_match(languages) or "en"
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def _remember_language() -> None:
+    """A signed-in person who switches language gets their email in it from then on."""
+    chosen = request.args.get("lang")
+    if chosen not in LANGUAGES:
+        return
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated and current_user.locale != chosen:
+        current_user.locale = chosen
+        db.session.commit()
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record):

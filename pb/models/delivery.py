@@ -75,6 +75,8 @@ class Follower(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language the updates are written in: the one the page was in when they followed.
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # When we last sent a confirmation link, so that asking again does not flood an inbox.
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

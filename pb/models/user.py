@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language of the email we send them: the one they last chose on the site.
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

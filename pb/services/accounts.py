@@ -11,7 +11,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import Membership, User
 from . import audit
-from .mail import looks_like_email
+from .mail import current_language, looks_like_email
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so both paths take the same time.
@@ -58,7 +58,8 @@ def _new_user(email: str, name: str, password: str,
         )
     if find_by_email(email):
         raise DomainError(str(_l("There is already an account with that email.")), field="email")
-    user = User(email=email, name=name.strip() or email, password_hash=hash_password(password))
+    user = User(email=email, name=name.strip() or email, password_hash=hash_password(password),
+                locale=current_language())
     for council_id, partnership_id, role in memberships:
         user.memberships.append(
             Membership(council_id=council_id, partnership_id=partnership_id, role=role)

@@ -142,8 +142,8 @@ def _email_followers(proposal: Proposal, update: DeliveryUpdate, award: int) -> 
     title = " ".join(proposal.title.split())  # one line: it goes into the Subject header
     sent = 0
     for follower in followers:
-        mail.queue(follower.email, str(_l("Update on %(title)s", title=title)), "delivery_update",
-                   kind="delivery.updated", round=round_, proposal=proposal, update=update,
+        mail.queue(follower.email, _l("Update on %(title)s", title=title), "delivery_update",
+                   kind="delivery.updated", locale=follower.locale, round=round_, proposal=proposal, update=update,
                    award=award, token=follow_token(follower, STOP))
         sent += 1
     return sent
@@ -373,9 +373,10 @@ def follow(round_: Round, email: str) -> Follower:
     if follower.confirmation_sent_at is not None and now - follower.confirmation_sent_at < RESEND_AFTER:
         return follower
     follower.confirmation_sent_at = now
+    follower.locale = mail.current_language()
     db.session.flush()
-    mail.queue(address, str(_l("Confirm you want updates on %(round)s", round=round_.title)),
-               "follow_confirm", kind="follow.confirm", round=round_,
+    mail.queue(address, _l("Confirm you want updates on %(round)s", round=round_.title),
+               "follow_confirm", kind="follow.confirm", locale=follower.locale, round=round_,
                token=follow_token(follower, CONFIRM), days=CONFIRM_DAYS)
     return follower
 

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app, g, has_request_context, render_template
+from flask_babel import force_locale, get_locale
 from sqlalchemy import select
 
 from ..extensions import db
@@ -23,19 +24,39 @@ MAX_ATTEMPTS = 5
 FORGET_AFTER_SENDING = ("vote.",)
 
 
-def queue(to: str, subject: str, template: str, kind: str = "", **context) -> OutgoingEmail:
-    """Render `templates/emails/<template>.txt` and put the email in the outbox."""
+LANGUAGES = ("en", "cy")
+
+
+def current_language() -> str:
+    """The language of the page being served ("en" outside a request)."""
+    locale = str(get_locale() or "en") if has_request_context() else "en"
+    return locale if locale in LANGUAGES else "en"
+
+
+def queue(to: str, subject, template: str, kind: str = "", locale: str | None = None,
+          **context) -> OutgoingEmail:
+    """Render `templates/emails/<template>.txt` and put the email in the outbox.
+
+    The subject may be a lazy string: it is written, like the body, in `locale` (the
+    recipient's language) when given, else in the language of the page being served.
+    """
     if has_request_context():
-        body = render_template(f"emails/{template}.txt", **context)
+        subject, body = _render(subject, template, locale, context)
     else:  # from the command line: links point at the configured public address
         with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-            body = render_template(f"emails/{template}.txt", **context)
-    email = OutgoingEmail(to=to.strip(), subject=str(subject), body=body, kind=kind)
+            subject, body = _render(subject, template, locale, context)
+    email = OutgoingEmail(to=to.strip(), subject=subject, body=body, kind=kind)
     db.session.add(email)
     db.session.flush()
     if has_request_context():
         g.pb_mail_queued = True
     return email
+
+
+def _render(subject, template: str, locale: str | None, context: dict) -> tuple[str, str]:
+    language = locale if locale in LANGUAGES else current_language()
+    with force_locale(language):
+        return str(subject), render_template(f"emails/{template}.txt", **context)
 
 
 def looks_like_email(text: str | None) -> bool:

@@ -355,9 +355,10 @@ def _tell_proposer(proposal: Proposal, action: str, note: str = "",
     proposer = proposal.created_by
     if proposer is None:
         return
-    # Until people choose a language for email (Welsh is coming), email is in English.
-    with force_locale("en"):
+    # In the proposer's language (the one they last chose on the site), not the organiser's.
+    with force_locale(proposer.locale or "en"):
         subject = str(SUBJECTS[action] % {"title": proposal.title})
         mail.queue(proposer.email, subject, "proposal_status", kind=f"proposal.{action}",
+                   locale=proposer.locale,
                    proposal=proposal, action=action, note=note, previous=previous,
                    name=proposer.name)
