@@ -22,6 +22,7 @@ from .forms import error_list
 from .icons import category_icon, icon, icon_sprite
 from .models import User
 from .money import format_money, minor_digits
+from .services import sharing
 from .tally import Reason
 from .tally.explain import reason_text
 
@@ -70,8 +71,8 @@ def _switch_here(**changes: str) -> str:
 
 def _answers_get(path: str) -> bool:
     try:
-        current_app.url_map.bind("localhost").match(path, method="GET")
-    except Exception:  # NotFound, MethodNotAllowed, RequestRedirect: no page to come back to
+        current_app.create_url_adapter(request).match(path, method="GET")
+    except HTTPException:  # NotFound, MethodNotAllowed, RequestRedirect: no page to come back to
         return False
     return True
 
@@ -91,11 +92,9 @@ def lang_attr(text) -> Markup:
 
 def how_money_is_shared(round_, result=None) -> list[tuple[str, str]]:
     """A round's allocation rule in plain words; a result's own rule and settings if given."""
-    from .services.sharing import how_money_is_shared as sentences
-
     rule = result.rule if result is not None else round_.rule
     settings = result.rule_settings if result is not None else round_.rule_settings
-    return sentences(rule, settings, round_.ballot_type, round_.tie_break)
+    return sharing.how_money_is_shared(rule, settings, round_.ballot_type, round_.tie_break)
 
 
 def money(amount: int | None, currency: str = "GBP") -> str:
