@@ -50,8 +50,8 @@ PROJECTS = [
      "A new adventure play area in South Park for children of all ages and abilities."),
     ("Resident-led smoking cessation groups", 3608, "Macclesfield East", "Macclesfield East", "health", 0.25,
      "Stop-smoking groups run by local people who have quit, with support from health trainers."),
-    ("Life Programme for addiction and isolation", 10000, "Macclesfield Central and West", "Macclesfield West and Ivy", "health", 0.38,
-     "Mentoring, activities and a weekly drop-in for people recovering from addiction or feeling cut off."),
+    ("Life Programme: recovery and friendship", 10000, "Macclesfield Central and West", "Macclesfield West and Ivy", "health", 0.38,
+     "Mentoring, activities and a weekly drop-in for people in recovery from addiction, and for anyone who wants more company."),
     ("Mental health awareness training", 2520, "Macclesfield Central and West", "Macclesfield Central", "health", 0.33,
      "Mental health first aid courses for volunteers, shop staff and community leaders in the town centre."),
     ("Weston Memories reminiscence group", 1100, "Macclesfield South", "Weston", "older_people", 0.36,
@@ -68,7 +68,7 @@ PROJECTS = [
      "Safe new surfacing and two new pieces of play equipment at the Moss Rose estate playground."),
     ("Older people's befriending service", 3200, "Macclesfield North", "Broken Cross and Upton", "older_people", 0.37,
      "Trained volunteers who visit or phone older people living alone every week."),
-    ("Holiday hunger summer meals", 8600, "Macclesfield Central and West", "Macclesfield West and Ivy", "children", 0.46,
+    ("Summer holiday lunches and activities", 8600, "Macclesfield Central and West", "Macclesfield West and Ivy", "children", 0.46,
      "Free lunches and activities for children during the summer holidays, in three local venues."),
     ("Digital skills drop-in for older residents", 2750, "Macclesfield Central and West", "Macclesfield Central", "older_people", 0.24,
      "A weekly drop-in at the library where volunteers help older residents with phones, tablets and online services."),
@@ -83,6 +83,26 @@ PROJECTS = [
     ("Carers' coffee mornings and respite", 1800, "Macclesfield Central and West", "Macclesfield West and Ivy", "older_people", 0.32,
      "Coffee mornings for unpaid carers with a sitting service, so carers get a few hours' break."),
 ]
+
+# Easy Read summaries a proposer might write: one short sentence to a line.
+EASY_READ = {
+    "Bulbs for the Silk Road verges": "Volunteers will plant flower bulbs.\n"
+                                      "The flowers will grow by the Silk Road.",
+    "Chess club for all ages": "A chess club for everyone.\nIt meets once a week.\n"
+                               "The money pays for chess sets and a room.",
+    "Knit and natter group": "A group that meets to knit and chat.\nIt meets every week.\n"
+                             "The money pays for wool, needles and tea.",
+    "Junior parkrun volunteers' kit": "Parkrun is a free run in the park.\n"
+                                      "The money pays for kit for the helpers.",
+    "Community fridge": "A fridge that everyone can share.\n"
+                        "Shops and neighbours put spare food in it.\nAnyone can take food.",
+    "Bird boxes for South Park": "Children at a local school will make bird boxes.\n"
+                                 "The boxes will go up in South Park.",
+    "Dementia-friendly cinema afternoons": "Films in the afternoon, once a month.\n"
+                                           "The lights stay on.\nThere is tea in the middle.",
+    "After-school homework club": "A quiet room to do homework after school.\n"
+                                  "Volunteers help.\nThere are laptops to use.",
+}
 
 SMALL_GRANTS = [
     ("Bulbs for the Silk Road verges", 450, "Macclesfield Central and West", "green",
@@ -140,10 +160,10 @@ def load(instance_path: str, ballots: int = 200, seed: int = 2015) -> None:
     organiser = logins[1][2]
 
     decides = _round(council, "macclesfield-decides", "Macclesfield Decides", 100_000_00,
-                     "Macclesfield's participatory budgeting day, 15 October 2015: residents shared "
-                     "£100,000 between community projects proposed by the four neighbourhood "
-                     "partnerships. The projects shown are illustrative examples based on real "
-                     "Cheshire East projects, not the actual 17 winners.")
+                     "On 15 October 2015, Macclesfield residents met and shared £100,000 between "
+                     "community projects put forward by the four neighbourhood partnerships. "
+                     "The projects shown are examples based on real Cheshire East projects, not "
+                     "the actual 17 winners.")
     weights = {}
     for title, pounds, pname, area, category, weight, summary in PROJECTS:
         proposal = _proposal(decides, partnerships[pname], area, title, pounds * 100, category, summary)
@@ -185,7 +205,7 @@ def load(instance_path: str, ballots: int = 200, seed: int = 2015) -> None:
                                           current_app.config["BASE_URL"])
 
     ideas = _round(council, "macclesfield-decides-2027", "Macclesfield Decides 2027", 100_000_00,
-                   "Ideas for next year's PB day. Neighbourhood partnerships can propose projects now.")
+                   "Ideas for next year's vote. Anyone can propose a project now.")
     ideas.award_min, ideas.award_max = 500_00, 10_000_00
     ideas.categories = ["health", "older_people", "children", "green", "community"]
     london = ZoneInfo("Europe/London")
@@ -270,6 +290,7 @@ def _proposal(round_, partnership, area_name, title, cost, category, summary) ->
     proposal = Proposal(round=round_, partnership=partnership, area=area,
                         proposer_type="partnership", proposer_name=partnership.name,
                         title=title, summary=summary, cost=cost, category=category,
+                        easy_read_summary=EASY_READ.get(title, ""),
                         contact="hello@" + partnership.slug + ".example", illustrative=True,
                         status=SHORTLISTED)
     db.session.add(proposal)

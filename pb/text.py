@@ -32,3 +32,18 @@ def slugify(text: str, limit: int = 80) -> str:
     """A web-address-friendly version of a name: 'Ysbyty Ŵy' becomes 'ysbyty-wy'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-")
+
+
+class InLanguage(str):
+    """Text that knows its language: a Welsh page may show a proposal's English title.
+
+    It is an ordinary string everywhere; templates read `.lang` to mark text that is not in the
+    page's language (`<span lang="en">`), so that a screen reader pronounces it rightly.
+    """
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str) -> InLanguage:
+        made = super().__new__(cls, text)
+        made.lang = lang
+        return made

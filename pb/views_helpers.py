@@ -1,19 +1,28 @@
-"""What every page needs: user loading, template helpers, security headers and error pages."""
+"""What every page needs: user loading, template helpers, the resident's language and Easy
+Read choice, security headers and error pages."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from urllib.parse import quote, urlencode
+
 from babel.numbers import get_currency_symbol
-from flask import Flask, abort, render_template, request
+from flask import (Flask, abort, current_app, g, has_request_context, render_template, request,
+                   session)
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from werkzeug.datastructures import iter_multi_items
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
 from .forms import error_list
+from .icons import category_icon, icon, icon_sprite
 from .models import User
 from .money import format_money, minor_digits
+from .services import sharing
 from .tally import Reason
 from .tally.explain import reason_text
 
@@ -24,6 +33,68 @@ def _load_user(user_id: str) -> User | None:
         return db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
+
+
+# Each language's name in that language: the switch always says "Cymraeg" and "English",
+# whatever the page's language, so these are never translated.
+LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+EASY_READ = "easy_read"  # session key: True while Easy Read and large text is on
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def easy_read_on() -> bool:
+    """Whether this resident chose Easy Read and large text (kept in their session)."""
+    return has_request_context() and session.get(EASY_READ) is True
+
+
+def switch_url(path: str, args: Mapping, **changes: str) -> str:
+    """The address `path` with its query kept and `changes` put in place of the same keys.
+
+    The language and Easy Read switches lead to the page the resident is on, in the other
+    language or mode: ``switch_url("/vote/x", {"page": "2"}, lang="cy")`` gives
+    ``/vote/x?page=2&lang=cy``.
+    """
+    pairs = [(k, v) for k, v in iter_multi_items(args) if k not in changes]
+    pairs += list(changes.items())
+    path = "/" + path.lstrip("/")  # never "//host", which would lead to another site
+    return quote(path, safe=_PATH_SAFE) + ("?" + urlencode(pairs) if pairs else "")
+
+
+def _switch_here(**changes: str) -> str:
+    """This page in another language or mode. An error page, and a page that only answers a
+    form, lead to the start page instead: there is no page here to see again."""
+    path, args = request.path, request.args
+    if g.get("error_page") or (request.method != "GET" and not _answers_get(path)):
+        path, args = "/", {}
+    return request.script_root + switch_url(path, args, **changes)
+
+
+def _answers_get(path: str) -> bool:
+    try:
+        current_app.create_url_adapter(request).match(path, method="GET")
+    except HTTPException:  # NotFound, MethodNotAllowed, RequestRedirect: no page to come back to
+        return False
+    return True
+
+
+def _preferences() -> dict:
+    return {"easy_read": easy_read_on(), "languages": LANGUAGES,
+            "locale": str(get_locale() or "en")}
+
+
+def lang_attr(text) -> Markup:
+    """` lang="en"` for text not in the page's language (an English title on a Welsh page)."""
+    lang = getattr(text, "lang", None)
+    if not lang or lang == str(get_locale() or "en"):
+        return Markup("")
+    return Markup(' lang="%s"') % lang
+
+
+def how_money_is_shared(round_, result=None) -> list[tuple[str, str]]:
+    """A round's allocation rule in plain words; a result's own rule and settings if given."""
+    rule = result.rule if result is not None else round_.rule
+    settings = result.rule_settings if result is not None else round_.rule_settings
+    return sharing.how_money_is_shared(rule, settings, round_.ballot_type, round_.tie_break)
 
 
 def money(amount: int | None, currency: str = "GBP") -> str:
@@ -55,6 +126,27 @@ ERROR_TEXT = {
     429: (_l("Too many attempts"), _l("Wait a minute, then try again.")),
     500: (_l("Sorry, something went wrong"), _l("Try again later. Nothing you sent has been lost.")),
 }
+# The same in Easy Read: one idea to a line, each with an icon's name (templates/_macros.html).
+ERROR_EASY = {
+    400: [("warning", _l("Something went wrong with that.")),
+          ("info", _l("Go back and try again."))],
+    403: [("secret", _l("You cannot see this page.")),
+          ("info", _l("You do not have permission to see it."))],
+    404: [("warning", _l("We cannot find this page.")),
+          ("check", _l("If you typed the address, check it.")),
+          ("info", _l("Or go to the start page."))],
+    405: [("warning", _l("That did not work.")),
+          ("info", _l("Go back and use the buttons on the page."))],
+    413: [("warning", _l("That is too big to send.")),
+          ("info", _l("Try a smaller file, or less text."))],
+    429: [("warning", _l("You tried too many times.")),
+          ("calendar", _l("Wait one minute.")), ("info", _l("Then try again."))],
+    500: [("warning", _l("Sorry, something went wrong.")),
+          ("info", _l("Nothing you sent has been lost.")),
+          ("calendar", _l("Please try again later."))],
+}
+EXPIRED_EASY = [("calendar", _l("This form was open for too long.")),
+                ("info", _l("Go back and load the page again.")), ("info", _l("Then try again."))]
 
 
 def init_app(app: Flask) -> None:
@@ -64,8 +156,20 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(money=money, explain=explain, get_locale=get_locale,
                                   form_errors=error_list, minor_digits=minor_digits,
                                   format_datetime=format_datetime,
-                                  currency_symbol=lambda c: get_currency_symbol(c, locale="en_GB"))
+                                  currency_symbol=lambda c: get_currency_symbol(c, locale="en_GB"),
+                                  switch_url=_switch_here, icon=icon, icon_sprite=icon_sprite,
+                                  category_icon=category_icon,
+                                  how_money_is_shared=how_money_is_shared)
+    app.jinja_env.filters["lang_attr"] = lang_attr
+    app.context_processor(_preferences)
     login_manager.login_message = None
+
+    @app.before_request
+    def _remember_easy_read():
+        """`?easy=on` or `?easy=off` on any page: kept for the rest of the visit, no sign-in."""
+        choice = request.args.get("easy")
+        if choice in ("on", "off"):
+            session[EASY_READ] = choice == "on"
 
     @app.before_request
     def _refuse_nul():
@@ -96,7 +200,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         return _error_page(400, _("This form has expired"),
-                           _("Go back, reload the page and try again."))
+                           _("Go back, reload the page and try again."), EXPIRED_EASY)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
@@ -105,21 +209,25 @@ def init_app(app: Flask) -> None:
         if is_api_request():
             return from_http_exception(error)
         code = error.code or 500
-        title, body = ERROR_TEXT.get(code, ERROR_TEXT[500] if code >= 500 else ERROR_TEXT[400])
-        return _error_page(code, str(title), str(body))
+        known = code if code in ERROR_TEXT else 500 if code >= 500 else 400
+        title, body = ERROR_TEXT[known]
+        return _error_page(code, str(title), str(body), ERROR_EASY[known])
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         db.session.rollback()
         app.logger.exception("Unhandled error")
         title, body = ERROR_TEXT[500]
-        return _error_page(500, str(title), str(body))
+        return _error_page(500, str(title), str(body), ERROR_EASY[500])
 
 
-def _error_page(code: int, title: str, body: str):
+def _error_page(code: int, title: str, body: str, easy: list | None = None):
     from .api.errors import error_response, is_api_request
 
     if is_api_request():  # JSON of the API's own shape: {"error": {"status", "message"}}
         return error_response(code)
-    return render_template("errors/error.html", code=code, title=title, body=body), code
+    easy = [(name, str(text)) for name, text in easy or ()]
+    g.error_page = True
+    return render_template("errors/error.html", code=code, title=title, body=body,
+                           easy=easy), code
 

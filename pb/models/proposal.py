@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import DomainError
 from ..extensions import db
+from ..text import InLanguage
 from .council import Area, Partnership
 from .photo import Photo
 from .round import Round
@@ -92,6 +93,7 @@ class Proposal(db.Model):
     category: Mapped[str | None] = mapped_column(String(60))
     contact: Mapped[str] = mapped_column(String(254), default="")
     easy_read_summary: Mapped[str] = mapped_column(Text, default="")
+    easy_read_summary_cy: Mapped[str] = mapped_column(Text, default="")
     title_cy: Mapped[str] = mapped_column(String(200), default="")
     summary_cy: Mapped[str] = mapped_column(String(SUMMARY_MAX), default="")
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id"))
@@ -136,11 +138,17 @@ class Proposal(db.Model):
     def is_editable(self) -> bool:
         return self.status in EDITABLE
 
-    def title_in(self, locale: str | None) -> str:
-        return self.title_cy if locale == "cy" and self.title_cy else self.title
+    # The text a proposer writes is in English, with optional Welsh versions. Each of these gives
+    # the Welsh where the page is Welsh and one was given, else the English, and says which.
+    def title_in(self, locale: str | None) -> InLanguage:
+        return _in(locale, self.title, self.title_cy)
 
-    def summary_in(self, locale: str | None) -> str:
-        return self.summary_cy if locale == "cy" and self.summary_cy else self.summary
+    def summary_in(self, locale: str | None) -> InLanguage:
+        return _in(locale, self.summary, self.summary_cy)
+
+    def easy_read_summary_in(self, locale: str | None) -> InLanguage:
+        """The Easy Read summary for this language; empty if the proposer gave none."""
+        return _in(locale, self.easy_read_summary, self.easy_read_summary_cy)
 
     def _move(self, allowed: tuple[str, ...], to: str, message) -> str:
         if self.status not in allowed:
@@ -184,6 +192,12 @@ class Proposal(db.Model):
     def withdraw(self) -> str:
         return self._move((DRAFT, SUBMITTED, CHANGES_REQUESTED, APPROVED, SHORTLISTED), WITHDRAWN,
                           _l("This proposal can no longer be withdrawn."))
+
+
+def _in(locale: str | None, english: str, welsh: str) -> InLanguage:
+    if str(locale) == "cy" and welsh:
+        return InLanguage(welsh, "cy")
+    return InLanguage(english or "", "en")
 
 
 class ProposalCostLine(db.Model):

@@ -62,6 +62,10 @@ class ProposalForm(FlaskForm):
         Optional(), Length(max=SUMMARY_MAX, message=_l(
             "Keep the summary to %(n)s characters or fewer.", n=SUMMARY_MAX))],
         render_kw={"maxlength": False})
+    easy_read_summary_cy = TextAreaField(
+        _l("Easy Read summary in Welsh (optional)"),
+        validators=[Optional(), Length(max=2000, message=_l("Keep this to 2,000 characters or "
+                                                            "fewer."))])
 
 
 class WithdrawForm(FlaskForm):

@@ -48,7 +48,8 @@ def _input(form: ProposalForm) -> proposals.ProposalInput:
         proposer_name=form.proposer_name.data or "",
         partnership_id=form.partnership.data if form.proposer_type.data == "partnership" else None,
         easy_read_summary=form.easy_read_summary.data or "", title_cy=form.title_cy.data or "",
-        summary_cy=form.summary_cy.data or "")
+        summary_cy=form.summary_cy.data or "",
+        easy_read_summary_cy=form.easy_read_summary_cy.data or "")
 
 
 def _form_for(proposal: Proposal) -> ProposalForm:
@@ -64,7 +65,8 @@ def _form_for(proposal: Proposal) -> ProposalForm:
         "cost": to_input(proposal.cost, currency), "cost_lines": lines,
         "area": proposals.area_choice(proposal), "category": proposal.category or "",
         "contact": proposal.contact, "easy_read_summary": proposal.easy_read_summary,
-        "title_cy": proposal.title_cy, "summary_cy": proposal.summary_cy})
+        "title_cy": proposal.title_cy, "summary_cy": proposal.summary_cy,
+        "easy_read_summary_cy": proposal.easy_read_summary_cy})
 
 
 def _handle(form: ProposalForm, round_, proposal: Proposal | None):

@@ -106,6 +106,60 @@ class BallotRules:
                             "Tick up to %(num)s projects you support.", self.max_choices)
         return str(_l("Tick every project you support."))
 
+    def easy_instruction(self, pot: int) -> list[tuple[str, str]]:
+        """The same in Easy Read: short sentences, one idea each, with an icon's name.
+
+        Returns (icon name, sentence) pairs, in the order to read them.
+        """
+        money = lambda v: format_money(v, self.currency)  # noqa: E731
+        if self.type == "choose-one":
+            return [("vote", str(_l("Choose one project."))),
+                    ("idea", str(_l("Choose the one you want most.")))]
+        if self.type == "ranking":
+            if self.positions == 1:
+                return [("vote", str(_l("Choose the project you want most.")))]
+            return [("vote", str(_l("Put the projects in order."))),
+                    ("idea", str(_l("Give place 1 to the project you want most."))),
+                    ("idea", str(_l("Give place 2 to the next one, and so on."))),
+                    ("info", ngettext("You can choose up to %(num)s project.",
+                                      "You can choose up to %(num)s projects.", self.positions))]
+        lines: list[tuple[str, str]]
+        if self.type == "scoring":
+            lines = [("vote", str(_l("Give a score to the projects you know about."))),
+                     ("idea", str(_l("%(high)s means you like it most.", high=self.score_max))),
+                     ("idea", str(_l("%(low)s means you like it least.", low=self.score_min))),
+                     ("info", str(_l("You can leave the other projects blank.")))]
+        elif self.type == "points":
+            lines = [("vote", ngettext("You have %(num)s point to give.",
+                                       "You have %(num)s points to give.", self.allowance)),
+                     ("idea", str(_l("Give points to the projects you like."))),
+                     ("idea", str(_l("Give more points to the ones you like most.")))]
+            if self.score_max < self.allowance:
+                lines.append(("info", ngettext(
+                    "One project can get up to %(num)s point.",
+                    "One project can get up to %(num)s points.", self.score_max)))
+            if self.min_total:
+                lines.append(("info", ngettext("Give at least %(num)s point in all.",
+                                               "Give at least %(num)s points in all.",
+                                               self.min_total)))
+        else:
+            lines = [("vote", str(_l("Tick the projects you like.")))]
+            if self.type == "knapsack":
+                lines += [("money", str(_l("Each project costs money."))),
+                          ("money", str(_l("Together, the projects you tick can cost up to "
+                                           "%(limit)s.", limit=money(self.limit or pot))))]
+            elif self.max_choices:
+                lines.append(("info", ngettext("You can tick %(num)s project.",
+                                               "You can tick up to %(num)s projects.",
+                                               self.max_choices)))
+            else:
+                lines.append(("info", str(_l("You can tick as many as you like."))))
+        if self.min_choices > 1:
+            lines.append(("info", ngettext("Choose at least %(num)s project.",
+                                           "Choose at least %(num)s projects.",
+                                           self.min_choices)))
+        return lines
+
 
 @dataclass
 class Filled:

@@ -35,6 +35,7 @@ class ProposalInput:
     proposer_name: str = ""
     partnership_id: int | None = None
     easy_read_summary: str = ""
+    easy_read_summary_cy: str = ""
     title_cy: str = ""
     summary_cy: str = ""
 
@@ -302,6 +303,7 @@ def _apply(proposal: Proposal, round_: Round, user: User, data: ProposalInput) -
     proposal.category = data.category or None
     proposal.contact = data.contact.strip()
     proposal.easy_read_summary = data.easy_read_summary.strip()
+    proposal.easy_read_summary_cy = data.easy_read_summary_cy.strip()
     proposal.title_cy = data.title_cy.strip()
     proposal.summary_cy = data.summary_cy.strip()
     proposal.cost_lines = [
