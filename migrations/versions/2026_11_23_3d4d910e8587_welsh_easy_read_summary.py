@@ -1,7 +1,7 @@
 """Welsh Easy Read summary of a proposal
 
 Revision ID: 3d4d910e8587
-Revises: 1897787609c4
+Revises: 0aafea62fd0d
 Create Date: 2026-11-23 07:16:55.748025
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3d4d910e8587'
-down_revision = '1897787609c4'
+down_revision = '0aafea62fd0d'
 branch_labels = None
 depends_on = None
 
