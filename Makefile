@@ -36,7 +36,7 @@ messages: $(VENV)/.installed
 	mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-wrap --sort-by-file \
 		--project "Community budget" -o build/messages.pot .
-	$(BIN)/pybabel update --no-wrap -i build/messages.pot -d pb/translations
+	$(BIN)/pybabel update --no-wrap --no-fuzzy-matching -i build/messages.pot -d pb/translations
 
 run: install
 	$(BIN)/pb db upgrade
