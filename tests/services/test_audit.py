@@ -260,3 +260,31 @@ def test_an_entry_the_database_cannot_read_back_is_reported(app):
 
     _tamper(text("UPDATE audit_log SET at = 'yesterday', details = '{not json' WHERE id = 3"))
     assert _kinds(audit.verify()) == [("unreadable", 3)]
+
+
+def test_details_are_told_in_plain_words(app):
+    council, (north,) = factories.council_with_partnerships(["North"])
+    round_ = factories.round_(council)
+    entry = audit.record(None, "round.updated", round_, title="Spring",
+                         changed={"pot": 1_500_00, "allow_vote_change": True, "rule": "greedy"},
+                         rule_settings={}, replaced=[], note=None)
+    money = lambda amount, currency: f"{currency} {amount / 100:.2f}"  # noqa: E731
+    assert audit.describe(entry, money) == [
+        ("Name of the round", "Spring"),
+        ("Changed", "Pot: GBP 1500.00; Residents may change their vote until voting closes: "
+                    "Yes; How the money is shared: Most votes first: each project is funded in "
+                    "turn if it still fits in what is left"),
+        ("Note", "—"),
+    ]
+    roles = audit.record(None, "user.created", None, email="a@b.example",
+                         roles=[[council.id, None, "council_admin"], [council.id, north.id, "member"]])
+    assert audit.describe(roles, money, {north.id: "North Partnership"}) == [
+        ("Email", "a@b.example"),
+        ("Roles given", "Council administrator, whole council; Member, North Partnership"),
+    ]
+
+
+def test_no_round_may_take_the_audit_log_address(app):
+    from pb.services.rounds import _unique_slug
+
+    assert _unique_slug("Audit") == "audit-round"
