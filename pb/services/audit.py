@@ -71,6 +71,7 @@ def _round_id(target: Any) -> int | None:
 
 EDITED = "edited"            # what the entry holds no longer matches its hash
 MISSING = "missing"          # ids are missing before this entry
+BAD_ID = "bad_id"            # an id below 1, which `record` never gives
 UNLINKED = "unlinked"        # its prev_hash names no entry in the log
 MISPLACED = "misplaced"      # its prev_hash names an entry, but not the one before it
 NOT_FIRST = "not_first"      # it claims to start the log, but is not first
@@ -93,6 +94,8 @@ class Problem:
         if self.kind == EDITED:
             return _("Entry %(id)s was changed after it was written: what it holds no longer "
                      "matches its hash.", **p)
+        if self.kind == BAD_ID:
+            return _("Entry %(id)s has an id the log never gives out: ids start at 1.", **p)
         if self.kind == MISSING and p["first"] == p["last"]:
             return _("Entry %(first)s is missing: it was deleted.", **p)
         if self.kind == MISSING:
@@ -156,7 +159,9 @@ def verify(last_seen: str | None = None) -> ChainReport:
     previous: dict | None = None
     for row in rows:
         expected_id = previous["id"] + 1 if previous else 1
-        if row["id"] != expected_id:
+        if row["id"] < 1:
+            problems.append(Problem(BAD_ID, row["id"]))
+        elif row["id"] != expected_id:
             problems.append(Problem(MISSING, row["id"],
                                     {"first": expected_id, "last": row["id"] - 1}))
         problems.extend(_link_problems(row, previous, by_hash))

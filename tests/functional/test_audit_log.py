@@ -182,6 +182,12 @@ def test_the_banner_warns_when_an_entry_was_changed(client, world):
     assert "Warning: the log has been tampered with" in page
     assert "The log checks out" not in page
     assert f"Entry {victim.id} was changed after it was written" in page
+    client.post("/auth/logout")
+    login(client, users["scrutineer"].email)
+    page = client.get("/organise/audit").get_data(as_text=True)
+    flagged = re.findall(r'data-label="Entry and hash">(\d+)<br><code class="digest">\w+</code>'
+                         r'<br><strong class="tag tag-problem">Fails the check', page)
+    assert flagged == [str(victim.id)]
 
 
 def test_the_banner_warns_when_an_entry_was_deleted(client, world):

@@ -241,6 +241,15 @@ def test_changing_an_entrys_id_is_detected(app):
     assert _kinds(audit.verify()) == [("missing", 8)]
 
 
+def test_an_id_the_log_never_gives_is_detected(app):
+    _staff_actions()
+    _tamper(update(AuditEntry).where(AuditEntry.id == 1).values(id=0))
+    report = audit.verify()
+    assert _kinds(report) == [("bad_id", 0), ("missing", 2)]
+    assert report.problems[0].message == ("Entry 0 has an id the log never gives out: ids "
+                                          "start at 1.")
+
+
 def test_a_log_cut_short_is_caught_by_the_last_hash_noted(app):
     _staff_actions()
     noted = audit.verify().last_hash
