@@ -131,6 +131,36 @@ def mail_send_command() -> None:
         sys.exit(1)
 
 
+@cli.group("audit")
+def audit_group() -> None:
+    """The hash-chained audit log of staff actions."""
+
+
+@audit_group.command("verify")
+@click.option("--last-seen", "last_seen", default=None, metavar="HASH",
+              help="The last hash an earlier check printed: fail also if that entry is no "
+                   "longer in the log (entries cut from its end, or the log rewritten).")
+@with_appcontext
+def audit_verify_command(last_seen: str | None) -> None:
+    """Check that no entry of the audit log was changed, deleted, inserted or moved.
+
+    Prints one line and exits 0 when the chain holds; otherwise prints each problem with the
+    entry's id and exits 1.
+    """
+    from .services import audit
+
+    report = audit.verify(last_seen=last_seen)
+    for problem in report.problems:
+        click.echo(problem.message)
+    if report.intact:
+        last = f", last hash {report.last_hash}" if report.last_hash else ""
+        click.echo(f"{report.count} entries, chain intact{last}.")
+    else:
+        click.echo(f"{report.count} entries, {len(report.problems)} problem(s): the audit log "
+                   "was changed after it was written.")
+        sys.exit(1)
+
+
 @cli.command("export")
 @click.argument("slug")
 @click.option("--format", "fmt", required=True, metavar="csv|xlsx|json|pdf|pb",

@@ -109,6 +109,7 @@ def dashboard():
     return render_template("main/dashboard.html", organising=rounds, proposing=proposing,
                            kiosks=kiosks,
                            mine=mine, scrutinising=scrutinising, reporting=reporting,
+                           reads_audit=access.reads_audit_log(current_user),
                            manages_partnerships=bool(partnerships.managed_by(current_user)),
                            can_set_up=bool(round_services.organising_scopes(current_user)))
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timezone
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Integer, String
@@ -53,7 +54,61 @@ ACTION_LABELS = {
     "paper.mismatch_resolved": _l("Difference between the keying passes settled"),
     "paper.batch_accepted": _l("Batch of paper ballots accepted and counted"),
     "paper.batch_abandoned": _l("Batch of paper ballots abandoned"),
+    "kiosk.started": _l("Device set up for voting at an event"),
+    "round.imported": _l("Election imported from a pabulib file and counted"),
+    "result.exported_before_publication": _l("Count exported before publication"),
 }
+
+
+def canonical_details(details: dict[str, Any]) -> dict[str, Any]:
+    """`details` as the database gives it back: JSON types only (tuples become lists, number
+    keys become strings), so that the hash taken before storing holds after reading back.
+
+    Raises ValueError for what JSON cannot hold faithfully (NaN, infinity, other objects).
+    """
+    try:
+        return json.loads(json.dumps(details, allow_nan=False))
+    except TypeError as error:
+        raise ValueError(f"audit details must be JSON: {error}") from error
+
+
+def canonical_time(at: datetime) -> str:
+    """The entry's time in UTC to the microsecond: ``2026-11-23T07:35:39.180555+00:00``.
+
+    A naive time is taken as UTC, which is how the database keeps it.
+    """
+    at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+    return at.isoformat(timespec="microseconds")
+
+
+def chain_hash(*, at: datetime, actor_id: int | None, actor: str, action: str,
+               target_type: str, target_id: str, round_id: int | None, details: dict,
+               prev_hash: str) -> str:
+    """SHA-256 (hex) of an entry: every stored column but the id (the chain orders entries,
+    and `verify` checks that ids run without gaps) and the hash itself.
+
+    The hashed text is compact JSON with sorted keys, non-ASCII kept as UTF-8. Entries written
+    since the log began use this form; changing it would make every existing chain fail to
+    verify (tests/services/test_audit.py pins it with a known entry and its hash).
+    """
+    payload = {
+        "at": canonical_time(at),
+        "actor_id": actor_id,
+        "actor": actor,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "round_id": round_id,
+        "details": details,
+        "prev_hash": prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           allow_nan=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+HASHED_COLUMNS = ("at", "actor_id", "actor", "action", "target_type", "target_id", "round_id",
+                  "details", "prev_hash")
 
 
 class AuditEntry(db.Model):
@@ -80,16 +135,4 @@ class AuditEntry(db.Model):
         return str(ACTION_LABELS.get(self.action, self.action))
 
     def compute_hash(self) -> str:
-        payload = {
-            "at": self.at.isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
-            "actor": self.actor,
-            "action": self.action,
-            "target_type": self.target_type,
-            "target_id": self.target_id,
-            "round_id": self.round_id,
-            "details": self.details,
-            "prev_hash": self.prev_hash,
-        }
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return chain_hash(**{name: getattr(self, name) for name in HASHED_COLUMNS})

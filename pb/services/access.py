@@ -24,6 +24,25 @@ def can_see_unpublished(user: User | None, round_: Round) -> bool:
     return bool(roles & (ORGANISING_ROLES | {SCRUTINEER}))
 
 
+# The audit log.
+AUDIT_ROLES = ORGANISING_ROLES | {SCRUTINEER}
+
+
+def reads_audit_log(user: User | None) -> bool:
+    """Organisers, council administrators and scrutineers read (some of) the audit log."""
+    if user is None or not user.is_authenticated:
+        return False
+    return any(m.role in AUDIT_ROLES for m in user.memberships)
+
+
+def can_read_audit(user: User | None, council_id: int, partnership_id: int | None) -> bool:
+    """Whether `user` reads the log's entries about a council's round, partnership or people
+    (`partnership_id` None: the council as a whole, or a council-wide round)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(user.roles_for(council_id, partnership_id) & AUDIT_ROLES)
+
+
 def require_organiser(user: User | None, round_: Round) -> None:
     if not can_organise(user, round_):
         raise NotAllowed(str(_l("You do not organise this round.")))

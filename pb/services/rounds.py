@@ -338,7 +338,8 @@ def _iso(when: datetime | None) -> str | None:
 # Likewise the words of the voting pages beside /vote/<slug>, and of the council results
 # pages beside /results/<slug> (/results/council/<council>).
 RESERVED_SLUGS = {"partnerships", "rounds", "new", "ballot", "review", "submit", "done", "leave",
-                  "receipt", "equality", "email", "postcode", "kiosk", "paper", "link", "council"}
+                  "receipt", "equality", "email", "postcode", "kiosk", "paper", "link", "council",
+                  "audit"}
 
 
 def _unique_slug(text: str) -> str:
