@@ -29,10 +29,11 @@ pb/translations/%/LC_MESSAGES/messages.mo: pb/translations/%/LC_MESSAGES/message
 	@test -f $@
 
 # The browser tests (tests/browser) drive Debian's chromium package, never a browser that a
-# test tool downloads. Set PB_CHROMIUM to use another Chromium binary.
+# test tool downloads. Set PB_CHROMIUM to use another Chromium binary. Liberation Sans has
+# Arial's measurements, so pages are laid out (and screenshots look) as residents see them.
 export PB_CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core fonts-liberation
 
 $(PB_CHROMIUM):
 	@echo "Installing Debian's chromium for the browser tests"

@@ -187,13 +187,22 @@ FOCUS_STEP = """() => {
   }
   window.__pbFirst = window.__pbFirst || el;
   const before = window.__pbUnfocused.get(el);
+  // Not hidden behind something else (a sticky bar): some part of it can be seen.
+  const box = el.getBoundingClientRect();
+  const mine = (hit) => hit && (el.contains(hit) ||
+    [...(el.labels || [])].some(label => label.contains(hit)));
+  const points = [[box.left + 2, box.top + 2], [box.right - 2, box.top + 2],
+                  [box.left + 2, box.bottom - 2], [box.right - 2, box.bottom - 2],
+                  [(box.left + box.right) / 2, (box.top + box.bottom) / 2]];
   return {what: window.__pbDescribe(el), seen: before !== undefined,
-          visible: before !== window.__pbFocusLook(el)};
+          visible: before !== window.__pbFocusLook(el),
+          uncovered: box.width === 0 || points.some(([x, y]) => mine(document.elementFromPoint(x, y)))};
 }"""
 
 
 def focus_problems(page, most: int = 200) -> list[str]:
-    """Tab through the page: every element that takes focus looks different when focused."""
+    """Tab through the page: every element that takes focus looks different when focused, and
+    is not hidden behind anything (WCAG 2.4.7 and 2.4.11)."""
     page.evaluate("() => { if (document.activeElement) document.activeElement.blur(); }")
     page.evaluate(f"() => {{ {FOCUS_STYLE} }}")
     problems, steps = [], 0
@@ -206,6 +215,8 @@ def focus_problems(page, most: int = 200) -> list[str]:
             problems.append(f"focus: {step['what']} was not on the page before tabbing")
         elif not step["visible"]:
             problems.append(f"focus: {step['what']} shows no visible focus indicator")
+        if not step["uncovered"]:
+            problems.append(f"focus: {step['what']} is hidden behind something else")
     else:
         problems.append(f"focus: still tabbing after {most} steps")
     return problems

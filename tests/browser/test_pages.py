@@ -56,12 +56,13 @@ def check(b, stop: Stop, mode: str) -> list[str]:
     page.screenshot(path=folder / f"{stop.name}-desktop.png", full_page=True)
     if stop.kiosk:
         problems += target_problems(page, "desktop width")
-    if mode in FOCUS_MODES:
-        problems += focus_problems(page)
     page.set_viewport_size(PHONE)
     problems += reflow_problems(page)
+    if mode in FOCUS_MODES:  # on a phone, where a sticky bar is likeliest to hide focus
+        problems += focus_problems(page)
     if stop.kiosk:
         problems += target_problems(page, "320 px")
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
     page.screenshot(path=folder / f"{stop.name}-320.png", full_page=True)
     page.set_viewport_size(DESKTOP)
     return [f"{stop.name} ({page.url}): {p}" for p in problems]
