@@ -28,8 +28,20 @@ pb/translations/%/LC_MESSAGES/messages.mo: pb/translations/%/LC_MESSAGES/message
 	$(BIN)/pybabel compile -d pb/translations -l $* 2>&1 | grep -v '^compiling' || true
 	@test -f $@
 
+# The browser tests (tests/browser) drive Debian's chromium package, never a browser that a
+# test tool downloads. Set PB_CHROMIUM to use another Chromium binary. Liberation Sans has
+# Arial's measurements, so pages are laid out (and screenshots look) as residents see them.
+export PB_CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core fonts-liberation
+
+$(PB_CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests"
+	$(APT_INSTALL) || ($(SUDO) apt-get update -q && $(APT_INSTALL))
+	@test -x $@
+
 install: $(VENV)/.installed $(MO)
-install-test: $(VENV)/.installed-test $(MO)
+install-test: $(VENV)/.installed-test $(MO) $(PB_CHROMIUM)
 
 # After changing user-facing text: gather it and add the new messages to each catalogue.
 messages: $(VENV)/.installed

@@ -39,9 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     app.before_request(_remember_language)
 
-    from . import views_helpers
+    from . import static_files, views_helpers
 
     views_helpers.init_app(app)
+    static_files.init_app(app)
 
     from .api import bp as api_bp
     from .auth import bp as auth_bp

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY = "live-test-secret"  # what the server signs with, for links a test makes itself
 
 
 def free_port() -> int:
@@ -24,11 +25,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(database_url: str, instance: Path, workers: int = 4, threads: int = 8):
-    """Run gunicorn against `database_url` until the block ends; yields the base URL."""
+def live_server(database_url: str, instance: Path, workers: int = 4, threads: int = 8,
+                env: dict | None = None):
+    """Run gunicorn against `database_url` until the block ends; yields the port.
+
+    `env` adds to (or overrides) the server's environment."""
     port = free_port()
     env = {**os.environ, "PB_DATABASE_URL": database_url, "PB_INSTANCE_PATH": str(instance),
-           "PB_SECRET_KEY": "live-test-secret", "PYTHONPATH": str(ROOT)}
+           "PB_SECRET_KEY": SECRET_KEY, "PYTHONPATH": str(ROOT), **(env or {})}
     log = open(instance / "gunicorn.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),

@@ -49,9 +49,23 @@
     inputs.forEach(function (input) { input.addEventListener("input", update); });
   }
 
+  // The total stays at the bottom of the screen: the browser keeps a focused project clear of
+  // it (the stylesheet guesses its height; this measures it).
+  function keepClear(out) {
+    function measure() {
+      document.documentElement.style.scrollPaddingBottom = (out.offsetHeight + 10) + "px";
+    }
+    measure();
+    window.addEventListener("resize", measure);
+    return measure;
+  }
+
   document.querySelectorAll(".ballot-fields").forEach(function (fields) {
     var out = fields.querySelector(".running-total");
     if (!out) { return; }
+    var measure = keepClear(out);
+    fields.addEventListener("change", measure);
+    fields.addEventListener("input", measure);
     var type = fields.getAttribute("data-ballot-type");
     if (type === "knapsack") { knapsack(fields, out); }
     if (type === "points") { points(fields, out); }
