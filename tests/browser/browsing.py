@@ -64,15 +64,23 @@ class Browsing:
     def _finished(self, event):
         self.requests.setdefault(event["requestId"], {})["size"] = event["encodedDataLength"]
 
+    def _failed(self, event):
+        self.requests.setdefault(event["requestId"], {})["size"] = 0
+
     def last_page_load(self) -> list[dict]:
-        """The requests of the last document loaded and everything it pulled in."""
+        """The requests of the last document loaded and everything it pulled in (the icon is
+        asked for after the load event: wait a little for it to arrive)."""
         self.page.wait_for_load_state("load")
-        self.page.evaluate("1")  # let pending network events arrive
-        documents = [r for r in self.requests.values() if r.get("type") == "Document"]
-        if not documents:
-            return []
-        loader = documents[-1]["loader"]
-        return [r for r in self.requests.values() if r.get("loader") == loader]
+        for _ in range(40):
+            documents = [r for r in self.requests.values() if r.get("type") == "Document"]
+            if not documents:
+                return []
+            loader = documents[-1]["loader"]
+            loaded = [r for r in self.requests.values() if r.get("loader") == loader]
+            if all("size" in r for r in loaded):
+                break
+            self.page.wait_for_timeout(25)
+        return loaded
 
 
 class Tabs:
@@ -95,6 +103,7 @@ class Tabs:
             cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
             cdp.on("Network.requestWillBeSent", b._sent)
             cdp.on("Network.loadingFinished", b._finished)
+            cdp.on("Network.loadingFailed", b._failed)
             self.open[mode] = b
         return self.open[mode]
 

@@ -51,6 +51,7 @@ class Stop:
     name: str
     endpoint: str | None  # None: no route (the "page not found" page)
     kiosk: bool = False
+    easy_read: bool = True  # False: a page with no Easy Read form (the projector's live screen)
 
 
 @dataclass(frozen=True)
@@ -268,12 +269,12 @@ def kiosk_walk(b: Browsing) -> Iterator[str]:
 
 
 def page(name: str, endpoint: str | None, path: str | Callable[[Browsing], str],
-         status: int | None = 200) -> Walk:
+         status: int | None = 200, easy_read: bool = True) -> Walk:
     """One page, opened by its address."""
     def run(b: Browsing) -> Iterator[str]:
         b.goto(path(b) if callable(path) else path, status)
         yield name
-    return Walk(name, (Stop(name, endpoint),), run)
+    return Walk(name, (Stop(name, endpoint, easy_read=easy_read),), run)
 
 
 def world(attr: str, pattern: str) -> Callable[[Browsing], str]:
@@ -297,8 +298,8 @@ WALKS = [
     page("results-not-yet", "results.round_results", "/results/browser-approval", None),
     page("results-reproduce", "results.reproduce", f"/results/{PUBLISHED}/reproduce"),
     page("results-council", "results.council", "/results/council/cheshire-east"),
-    page("live-published", "results.live", f"/results/{PUBLISHED}/live"),
-    page("live-voting", "results.live", "/results/browser-approval/live"),
+    page("live-published", "results.live", f"/results/{PUBLISHED}/live", easy_read=False),
+    page("live-voting", "results.live", "/results/browser-approval/live", easy_read=False),
     form_walk("delivery", f"/delivery/{PUBLISHED}", "delivery.progress",
               typed(email="not an address"), "form[action$='/follow'] button[type=submit]",
               error_endpoint="delivery.follow"),

@@ -86,7 +86,7 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("kind", list(EXPECTED))
-def test_a_ballot_with_the_keyboard_alone(site, tabs, kind):
+def test_a_ballot_with_the_keyboard_alone(tabs, site, kind):
     slug = BALLOT_SLUGS[kind]
     with browsing(tabs, "en") as b:
         page = b.page

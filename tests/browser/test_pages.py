@@ -8,10 +8,12 @@ page, at 320 px and on a desktop, go to test-artifacts/screenshots/<mode>/ for a
 
 from __future__ import annotations
 
+import shutil
 from functools import partial
 
 import pytest
 
+from pb import create_app
 from tests.browser.browsing import (DESKTOP, MODES, PHONE, axe_problems, browsing, describe,
                                     focus_problems, reflow_problems, target_problems,
                                     weight_problems)
@@ -23,15 +25,17 @@ from tests.browser.workers import ModeWorker
 FOCUS_MODES = ("en", "easy")
 
 
-def test_every_page_route_is_checked_or_excluded_with_a_reason(site):
+def test_every_page_route_is_checked_or_excluded_with_a_reason(tmp_path):
     """A new GET route fails here until a walk reaches it or it is excluded with a reason."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "routes",
+                      "INSTANCE_PATH": str(tmp_path)})
     reached = {stop.endpoint for walk in WALKS for stop in walk.stops}
     missing = sorted(
-        rule.endpoint for rule in site.app.url_map.iter_rules()
+        rule.endpoint for rule in app.url_map.iter_rules()
         if "GET" in rule.methods and rule.endpoint not in reached
         and not excluded_reason(rule.endpoint))
     assert not missing, f"GET routes with no browser check and no reason to skip: {missing}"
-    stale = sorted(e for e in reached if e and e not in site.app.view_functions)
+    stale = sorted(e for e in reached if e and e not in app.view_functions)
     assert not stale, f"pages.py reaches endpoints the app no longer has: {stale}"
     names = [stop.name for walk in WALKS for stop in walk.stops]
     assert len(names) == len(set(names)), "two stops share a name (and a screenshot)"
@@ -47,6 +51,9 @@ def check(b, stop: Stop, mode: str) -> list[str]:
     lang = page.get_attribute("html", "lang")
     if lang != MODES[mode]["lang"]:
         problems.append(f"<html lang={lang!r}> in mode {mode}")
+    easy = page.evaluate("() => document.documentElement.classList.contains('large-text')")
+    if easy != (MODES[mode]["easy"] == "on" and stop.easy_read):
+        problems.append(f"Easy Read is {'on' if easy else 'off'} in mode {mode}")
     if stop.kiosk and not page.query_selector("body.kiosk"):
         problems.append("not in kiosk mode")
     problems += weight_problems(b)
@@ -82,9 +89,10 @@ def run_walk(tabs, walk: Walk, mode: str) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def page_checks(request, site, chromium_path):
+def page_checks(request, chromium_path, site):
     """Start every selected page test at once, in its mode's own browser; each test then waits
     for its own result. The four modes run side by side."""
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's pages, none left over
     workers = {mode: ModeWorker(site, chromium_path, mode) for mode in MODES}
     futures = {}
     for item in request.session.items:

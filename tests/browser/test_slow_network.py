@@ -10,7 +10,7 @@ SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 50_000,
            "uploadThroughput": 50_000}
 
 
-def test_voting_on_a_slow_connection(site, browser):
+def test_voting_on_a_slow_connection(browser, site):
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     context.set_default_timeout(120_000)
     context.set_default_navigation_timeout(120_000)
