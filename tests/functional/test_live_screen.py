@@ -62,7 +62,7 @@ def test_while_voting_the_screen_shows_turnout_rising_and_no_project(client, vot
     assert round_.title in html and "Ballots so far" in html
     assert _ballots(html) == 0
     assert _refresh(html) == 10
-    assert '<script src="/static/js/live.js">' in html
+    assert re.search(r'<script src="/static/js/live\.js\?v=[0-9a-f]+">', html)
     # A QR code and the short link to the voting page.
     assert 'class="live-qr-code"' in html and "/vote/spring" in html
 
