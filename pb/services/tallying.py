@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import select
 
@@ -24,16 +26,21 @@ def build_election(round_: Round) -> Election:
             .order_by(Proposal.id)
         )
     ]
-    rows = db.session.execute(
+    # Core rows, not ORM rows: a city's round has hundreds of thousands of choices.
+    rows = db.session.connection().execute(
         select(BallotChoice.ballot_id, BallotChoice.proposal_id, BallotChoice.value)
         .join(Ballot, Ballot.id == BallotChoice.ballot_id)
         .where(Ballot.round_id == round_.id, Ballot.superseded_at.is_(None))
         .order_by(BallotChoice.ballot_id, BallotChoice.position)
     )
-    grouped: dict[int, list[tuple[str, int]]] = {}
-    for ballot_id, proposal_id, value in rows:
-        grouped.setdefault(ballot_id, []).append((str(proposal_id), value))
-    ballots = [_engine_ballot(round_.ballot_type, choices) for choices in grouped.values()]
+    names = {int(p.id): p.id for p in projects}
+    with_points = round_.ballot_type not in ("approval", "knapsack", "choose-one", "ranking")
+    ballots = []
+    for _ballot_id, choices in groupby(rows, key=itemgetter(0)):
+        choices = list(choices)
+        ids = tuple(names.get(c[1]) or str(c[1]) for c in choices)
+        ballots.append(EngineBallot(choices=ids, points=tuple(c[2] for c in choices))
+                       if with_points else EngineBallot(choices=ids))
     return Election(budget=round_.pot, projects=projects, ballots=ballots,
                     ballot_type=round_.ballot_type, **ballot_limits(round_, len(projects)))
 
@@ -50,13 +57,6 @@ def ballot_limits(round_: Round, project_count: int) -> dict:
         limits.update(max_points=rules.score_max, max_total_points=rules.allowance,
                       min_total_points=rules.min_total)
     return limits
-
-
-def _engine_ballot(ballot_type: str, choices: list[tuple[str, int]]) -> EngineBallot:
-    ids = tuple(c for c, _ in choices)
-    if ballot_type in ("approval", "knapsack", "choose-one", "ranking"):
-        return EngineBallot(choices=ids)
-    return EngineBallot(choices=ids, points=tuple(v for _, v in choices))
 
 
 def ballots_digest(election: Election) -> str:
