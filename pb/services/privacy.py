@@ -205,7 +205,7 @@ def _hour(when: datetime | None) -> datetime | None:
     return when.replace(minute=0, second=0, microsecond=0) if when is not None else None
 
 
-def retention_summary(now: datetime | None = None) -> list[Round]:
+def retention_summary() -> list[Round]:
     """Rounds a resident may have given personal data to and that still hold it: the ones
     taking votes or voted in and not yet purged, newest first (for the privacy notice)."""
     rounds = db.session.scalars(
