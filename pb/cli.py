@@ -258,4 +258,49 @@ def import_command(file: str, slug: str, council_slug: str | None, title: str | 
                f"{money(result.budget)}. The result is not published yet.")
 
 
+@cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted; delete nothing.")
+@click.option("--round", "slug", default=None, help="Only the round with this slug.")
+@click.option("--now", "now_text", default=None, metavar="ISO-DATETIME",
+              help="Act as if it were this time (UTC), e.g. 2027-09-01T03:00; for testing.")
+@with_appcontext
+def purge_command(dry_run: bool, slug: str | None, now_text: str | None) -> None:
+    """Delete residents' personal data from rounds past their retention period.
+
+    Keeps the anonymised ballots, so results and recounts do not change. Safe to run daily
+    from cron: a round already purged is left alone.
+    """
+    from datetime import datetime, timezone
+
+    from .models import Round
+    from .models.types import utcnow
+    from .services import privacy
+
+    now = utcnow()
+    if now_text is not None:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            click.echo(f"Error: --now {now_text!r} is not a date and time like "
+                       "2027-09-01T03:00.", err=True)
+            sys.exit(2)
+        now = (now.replace(tzinfo=timezone.utc) if now.tzinfo is None
+               else now.astimezone(timezone.utc))
+    if slug is not None and db.session.scalars(
+            select(Round.id).where(Round.slug == slug)).first() is None:
+        click.echo(f"Error: there is no round {slug!r}.", err=True)
+        sys.exit(1)
+    done = privacy.purge(now=now, slug=slug, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "Would delete" if dry_run else "Deleted"
+    for item in done:
+        counts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in item.counts.items())
+        click.echo(f"{item.round.slug}: {verb} {counts}.")
+    if not done:
+        click.echo("No round's personal data is due for deletion.")
+
+
 __all__ = ["cli"]

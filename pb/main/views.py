@@ -5,10 +5,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select, text
 
 from ..extensions import db
-from ..models import Photo, Proposal, Round
-from ..models.round import PROPOSALS, PUBLISHED, VOTING
+from ..models import Council, Photo, Proposal, Round
+from ..models.round import DEFAULT_RETENTION_DAYS, PROPOSALS, PUBLISHED, VOTING
 from ..models.proposal import PUBLIC
 from ..services import access, browse, delivery, partnerships, proposals, voting
+from ..services import privacy as privacy_service
 from ..services import rounds as round_services
 from ..vote.forms import CodeForm
 from . import bp
@@ -125,6 +126,14 @@ def photo(photo_id: int):
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     response.headers["Content-Disposition"] = f'inline; filename="photo-{found.id}.jpg"'
     return response
+
+
+@bp.get("/privacy")
+def privacy():
+    """Tell residents what personal data is kept, why, who sees it and for how long."""
+    councils = sorted({c.name for c in db.session.scalars(select(Council))})
+    return render_template("main/privacy.html", rounds=privacy_service.retention_summary(),
+                           councils=councils, default_days=DEFAULT_RETENTION_DAYS)
 
 
 @bp.get("/healthz")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -20,6 +20,9 @@ class OutgoingEmail(db.Model):
     body: Mapped[str] = mapped_column(Text)
     # What the email is about, for the audit and for tests: e.g. "proposal.approved".
     kind: Mapped[str] = mapped_column(String(60), default="")
+    # The round an email about voting is for, so `pb purge` can delete it with the round's
+    # other personal data; None for email about anything else.
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

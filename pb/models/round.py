@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Integer, String, Text, false
@@ -20,6 +20,8 @@ VOTING = "voting"
 CLOSED = "closed"
 PUBLISHED = "published"
 STATUSES = (DRAFT, PROPOSALS, REVIEW, VOTING, CLOSED, PUBLISHED)
+DEFAULT_RETENTION_DAYS = 90
+MAX_RETENTION_DAYS = 730
 # Before voting opens the ballot, the rule and the pot may change; from then on they are fixed.
 BEFORE_VOTING = (DRAFT, PROPOSALS, REVIEW)
 
@@ -124,6 +126,15 @@ class Round(db.Model):
     # Offer the optional equality-monitoring questions after a ballot is cast.
     equality_questions: Mapped[bool] = mapped_column(Boolean, default=False,
                                                      server_default=false())
+    # Personal data (equality answers, email and postcode credentials, voting emails) is kept
+    # this many days after the results are published (or after voting closed, for a round
+    # never published); then `pb purge` deletes it. See pb.services.privacy.
+    personal_data_retention_days: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_RETENTION_DAYS, server_default=str(DEFAULT_RETENTION_DAYS))
+    personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The equality answers' totals by question, kept when the answers themselves are purged,
+    # so the published (suppressed) totals stay as they were: {question: {answer: count}}.
+    equality_counts: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     council: Mapped[Council] = relationship()
@@ -191,6 +202,24 @@ class Round(db.Model):
     @property
     def results_public(self) -> bool:
         return self.status == PUBLISHED
+
+    @property
+    def retention_starts_at(self) -> datetime | None:
+        """When the retention period starts: when the results were published, or, for a round
+        whose results are not published, when voting closed. None while voting may go on."""
+        if self.status == PUBLISHED and self.published_at is not None:
+            return self.published_at
+        if self.status in (CLOSED, PUBLISHED):
+            return self.voting_closed_at
+        return None
+
+    @property
+    def personal_data_due_at(self) -> datetime | None:
+        """When the round's personal data is to be deleted (None until voting has closed)."""
+        start = self.retention_starts_at
+        if start is None:
+            return None
+        return start + timedelta(days=self.personal_data_retention_days or 0)
 
     def _require(self, *allowed: str, message: str) -> None:
         if self.status not in allowed:

@@ -222,6 +222,12 @@ class RoundForm(FlaskForm):
     equality_questions = BooleanField(_l("Ask the optional equality questions after voting"),
                                       description=_l("Residents may skip any question. The "
                                                      "answers are kept apart from the votes."))
+    personal_data_retention_days = WholeNumberField(
+        _l("Days to keep residents’ personal data"),
+        description=_l("Counted from when the results are published (or from when voting "
+                       "closes, if they never are). Then email addresses, postcodes and "
+                       "equality answers are deleted; the anonymous votes stay. 90 days "
+                       "unless you choose otherwise."))
     ballot_type = RadioField(_l("How residents vote"), validate_choice=False)
     min_choices = WholeNumberField(_l("Fewest projects a voter must choose (optional)"),
                                    validators=[Optional(), NumberRange(min=1, max=100, message=_l(

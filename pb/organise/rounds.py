@@ -10,7 +10,8 @@ from wtforms.fields.choices import SelectChoice
 from ..forms import attempt
 from ..models import Council, Round
 from ..models.proposal import CATEGORIES
-from ..models.round import BALLOT_TYPES, FROZEN_FIELDS, RULES, TIE_BREAKS, VOTING_METHODS
+from ..models.round import (BALLOT_TYPES, DEFAULT_RETENTION_DAYS, FROZEN_FIELDS, RULES,
+                            TIE_BREAKS, VOTING_METHODS)
 from ..money import to_input
 from ..services import rounds
 from . import bp
@@ -67,7 +68,12 @@ def _input(form: RoundForm, round_: Round | None = None) -> rounds.RoundInput:
         tie_break=form.tie_break.data or "", allow_vote_change=bool(form.allow_vote_change.data),
         voting_methods=[m for m in (form.voting_methods.data or []) if m],
         eligible_districts=list(form.eligible_districts.codes), min_age=form.min_age.data,
-        equality_questions=bool(form.equality_questions.data))
+        equality_questions=bool(form.equality_questions.data),
+        personal_data_retention_days=form.personal_data_retention_days.data)
+    if "personal_data_retention_days" not in request.form:
+        # A form from before the setting existed: keep what is stored.
+        data.personal_data_retention_days = (round_.personal_data_retention_days if round_
+                                             else DEFAULT_RETENTION_DAYS)
     if round_ is not None and round_.settings_frozen:
         # The page shows frozen settings as text; keep what is stored unless a request sends a
         # value for one of them, which update_round then refuses and records.
@@ -121,6 +127,7 @@ def _form_for(round_: Round) -> RoundForm:
         "voting_methods": list(round_.voting_methods or []),
         "eligible_districts": "\n".join(round_.eligible_districts or []),
         "min_age": round_.min_age, "equality_questions": round_.equality_questions,
+        "personal_data_retention_days": round_.personal_data_retention_days,
         "budget_limit": to_input(settings.get("budget_limit"), round_.currency),
         "rule": round_.rule, "threshold_percent": rule_settings.get("threshold_percent"),
         "use_leftover": rule_settings.get("completion") == "add1",
@@ -137,7 +144,8 @@ def new_round():
     councils = {c.id: c for c, _p in scopes}
     council = councils.get(request.args.get("council", type=int)) or next(iter(councils.values()))
     form = RoundForm(data={"ballot_type": "approval", "rule": "greedy", "tie_break": "chain",
-                           "currency": "GBP", "voting_methods": ["codes"]}
+                           "currency": "GBP", "voting_methods": ["codes"],
+                           "personal_data_retention_days": DEFAULT_RETENTION_DAYS}
                      if request.method == "GET" else None)
     _choices(form, council, scopes)
     if form.validate_on_submit():

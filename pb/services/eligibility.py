@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError, Problems
@@ -111,9 +111,25 @@ def normalise_email(text: str | None) -> str:
     return (text or "").strip().lower()
 
 
+def hash_key() -> bytes:
+    """The key for hashes of personal data: derived from the secret key, so it is not the key
+    that also signs cookies and links, and nobody without the secret key can recompute a hash
+    from an address they guess."""
+    secret = current_app.config["SECRET_KEY"].encode("utf-8")
+    return hmac.new(secret, b"pb-personal-data-hash-key-v1", hashlib.sha256).digest()
+
+
 def email_hash(round_: Round, email: str) -> str:
     """The keyed hash kept in place of an email address: the same address and round, the same
     hash; without the secret key, no way back to the address."""
+    message = f"pb-vote-email:{round_.id}:{normalise_email(email)}".encode("utf-8")
+    return hmac.new(hash_key(), message, hashlib.sha256).hexdigest()
+
+
+def _legacy_email_hash(round_: Round, email: str) -> str:
+    """The hash made before the key was derived (keyed with the secret key itself): still
+    looked up so that an address that asked before the change finds its credential. Remove
+    once every round that was voting then has been purged."""
     key = current_app.config["SECRET_KEY"].encode("utf-8")
     message = f"pb-vote-email:{round_.id}:{normalise_email(email)}".encode("utf-8")
     return hmac.new(key, message, hashlib.sha256).hexdigest()
@@ -134,10 +150,11 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT, signer=_Signer)
 
 
-def _email_credential(round_: Round, code_hash: str) -> VoterCredential:
+def _email_credential(round_: Round, code_hash: str, legacy_hash: str) -> VoterCredential:
     """The round's credential for one email address, made on the first request."""
     found = db.session.scalars(select(VoterCredential).where(
-        VoterCredential.code_hash == code_hash)).first()
+        VoterCredential.code_hash.in_((code_hash, legacy_hash)))
+        .order_by(VoterCredential.id)).first()
     if found is not None:
         return found
     try:
@@ -164,7 +181,8 @@ def request_link(round_: Round, email: str | None, postcode: str | None, old_eno
         problems.append(DomainError(str(_l("Enter your email address, like name@example.org.")),
                                     field="email"))
     district = _check(round_, problems, postcode, old_enough, in_area)
-    credential = _email_credential(round_, email_hash(round_, email))
+    credential = _email_credential(round_, email_hash(round_, email),
+                                   _legacy_email_hash(round_, email))
     if credential.kind != "email" or credential.round_id != round_.id:
         raise DomainError(str(_l("We could not send a link to that address.")), field="email")
     if credential.used_at is not None and not round_.allow_vote_change:
@@ -267,6 +285,31 @@ def record_equality(round_: Round, answers: dict[str, str | None]) -> EqualityRe
             raise DomainError(str(_l("Choose one of the answers, or leave the question.")),
                               field=key)
         values[key] = answer
+    return _store_shuffled(round_, values)
+
+
+def _store_shuffled(round_: Round, values: dict[str, str]) -> EqualityResponse:
+    """Add one set of answers at a random place among the round's answers.
+
+    The answers are given just after the ballot, so rows stored in arrival order (a SQLite
+    rowid, a PostgreSQL heap position) would line up with the ballots' ids. Each new row
+    instead swaps its answers with a row chosen at random among the round's rows and itself
+    (the "inside-out" Fisher-Yates shuffle), so the stored order is a uniformly random
+    permutation of the order in which residents answered. The row chosen is locked, so two
+    residents answering at once cannot both swap with it and lose a set of answers.
+    """
+    existing = db.session.scalar(select(func.count()).select_from(EqualityResponse)
+                                 .where(EqualityResponse.round_id == round_.id)) or 0
+    place = secrets.randbelow(existing + 1)
+    if place < existing:
+        other = db.session.scalars(
+            select(EqualityResponse).where(EqualityResponse.round_id == round_.id)
+            .order_by(EqualityResponse.id).offset(place).limit(1).with_for_update()).first()
+        if other is not None:
+            moved = {key: getattr(other, key) for key in QUESTIONS}
+            for key, value in values.items():
+                setattr(other, key, value)
+            values = moved
     response = EqualityResponse(round_id=round_.id, **values)
     db.session.add(response)
     db.session.flush()

@@ -45,7 +45,9 @@ def queue(to: str, subject, template: str, kind: str = "", locale: str | None = 
     else:  # from the command line: links point at the configured public address
         with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
             subject, body = _render(subject, template, locale, context)
-    email = OutgoingEmail(to=to.strip(), subject=subject, body=body, kind=kind)
+    round_ = context.get("round") if kind.startswith(FORGET_AFTER_SENDING) else None
+    email = OutgoingEmail(to=to.strip(), subject=subject, body=body, kind=kind,
+                          round_id=getattr(round_, "id", None))
     db.session.add(email)
     db.session.flush()
     if has_request_context():

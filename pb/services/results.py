@@ -199,11 +199,10 @@ def equality_totals(round_: Round) -> list[EqualityQuestion]:
     group of a question would be hidden, the next smallest is hidden as well, so that no hidden
     number follows from the total and the rest.
     """
-    responses = list(db.session.scalars(
-        select(EqualityResponse).where(EqualityResponse.round_id == round_.id)))
+    totals = _equality_counts(round_)
     out = []
     for key, (label, answers) in QUESTIONS.items():
-        counts = Counter(getattr(r, key) or NOT_GIVEN for r in responses)
+        counts = totals[key]
         groups = [(value, str(text), counts[value]) for value, text in answers.items()]
         groups.append((PREFER_NOT, _("Prefer not to say"), counts[PREFER_NOT]))
         groups.append((NOT_GIVEN, _("Not answered"), counts[NOT_GIVEN]))
@@ -218,6 +217,20 @@ def equality_totals(round_: Round) -> list[EqualityQuestion]:
             EqualityGroup(value, text, None if i in hidden else n)
             for i, (value, text, n) in enumerate(groups)]))
     return out
+
+
+def _equality_counts(round_: Round) -> dict[str, Counter]:
+    """{question: Counter(answer: n)}, from the answers, or from the totals kept on the round
+    when its answers were deleted after the retention period (see pb.services.privacy)."""
+    counts = {key: Counter() for key in QUESTIONS}
+    for key, kept in (round_.equality_counts or {}).items():
+        if key in counts:
+            counts[key].update({value or NOT_GIVEN: n for value, n in kept.items()})
+    for response in db.session.scalars(
+            select(EqualityResponse).where(EqualityResponse.round_id == round_.id)):
+        for key in QUESTIONS:
+            counts[key][getattr(response, key) or NOT_GIVEN] += 1
+    return counts
 
 
 def equality_asked(round_: Round) -> bool:
@@ -238,8 +251,12 @@ def equality_dict(round_: Round) -> dict | None:
 
 
 def equality_response_count(round_: Round) -> int:
-    return db.session.scalar(select(func.count()).select_from(EqualityResponse)
-                             .where(EqualityResponse.round_id == round_.id)) or 0
+    """Sets of answers given, counting those whose answers were deleted after the retention
+    period (every set answers each question, if only with "not answered")."""
+    kept = (round_.equality_counts or {}).get(next(iter(QUESTIONS)), {})
+    return sum(kept.values()) + (db.session.scalar(
+        select(func.count()).select_from(EqualityResponse)
+        .where(EqualityResponse.round_id == round_.id)) or 0)
 
 
 def reason_text(sheet: Sheet, line: Line) -> str:

@@ -14,7 +14,8 @@ from ..errors import DomainError, Refused
 from ..extensions import db
 from ..text import clean_fields, slugify
 from ..models import Area, Ballot, Council, Partnership, Proposal, Round, TallyResult, User
-from ..models.round import BALLOT_TYPES, FROZEN_FIELDS, RULES, TIE_BREAKS, VOTING_METHODS
+from ..models.round import (BALLOT_TYPES, DEFAULT_RETENTION_DAYS, FROZEN_FIELDS, MAX_RETENTION_DAYS,
+                           RULES, TIE_BREAKS, VOTING_METHODS)
 from ..models.user import COUNCIL_ADMIN, ORGANISER
 from ..money import format_money
 from ..tally import TieError
@@ -132,6 +133,7 @@ class RoundInput:
     eligible_districts: list[str] = field(default_factory=list)  # outward codes, checked
     min_age: int | None = None
     equality_questions: bool = False
+    personal_data_retention_days: int | None = DEFAULT_RETENTION_DAYS
 
     def __post_init__(self) -> None:
         clean_fields(self)
@@ -169,7 +171,8 @@ def create_round(user: User, council: Council, data: RoundInput) -> Round:
     _apply_frozen_settings(round_, data)
     db.session.add(round_)
     db.session.flush()
-    audit.record(user, "round.created", round_, **_settings_of(round_))
+    audit.record(user, "round.created", round_, **_settings_of(round_),
+                 personal_data_retention_days=round_.personal_data_retention_days)
     return round_
 
 
@@ -188,11 +191,13 @@ def update_round(user: User, round_: Round, data: RoundInput) -> Round:
                 audit=(user, "round.change_refused", round_,
                        {"fields": sorted(attempted), "attempted": attempted}))
     _validate(round_, data)
-    before = _settings_of(round_)
+    before = {**_settings_of(round_),
+              "personal_data_retention_days": round_.personal_data_retention_days}
     _apply_open_settings(round_, data)
     if not round_.settings_frozen:
         _apply_frozen_settings(round_, data)
-    after = _settings_of(round_)
+    after = {**_settings_of(round_),
+             "personal_data_retention_days": round_.personal_data_retention_days}
     changed = {k: after[k] for k in after if after[k] != before[k]}
     audit.record(user, "round.updated", round_, changed=changed,
                  title=round_.title, dates={k: _iso(getattr(round_, k)) for k in DATE_FIELDS})
@@ -256,6 +261,11 @@ def _validate(round_: Round, data: RoundInput) -> None:
     if data.min_age is not None and not 0 < data.min_age <= 25:
         raise DomainError(str(_l("Enter a minimum age from 1 to 25, or leave it empty.")),
                           field="min_age")
+    days = data.personal_data_retention_days
+    if days is None or not 1 <= days <= MAX_RETENTION_DAYS:
+        raise DomainError(str(_l("Enter how many days to keep residents’ personal data, from 1 "
+                                 "to %(most)s.", most=MAX_RETENTION_DAYS)),
+                          field="personal_data_retention_days")
     allowed_areas = {a.id for a in _council_areas(round_, data)}
     if any(a not in allowed_areas for a in data.area_ids):
         raise DomainError(str(_l("Choose areas of this council's partnerships.")), field="areas")
@@ -312,6 +322,7 @@ def _apply_open_settings(round_: Round, data: RoundInput) -> None:
     round_.award_max = data.award_max
     round_.categories = [c.strip() for c in data.categories]
     round_.equality_questions = bool(data.equality_questions)
+    round_.personal_data_retention_days = data.personal_data_retention_days
     round_.areas = [a for a in _council_areas(round_, data) if a.id in set(data.area_ids)]
     for name in DATE_FIELDS:
         setattr(round_, name, data.dates.get(name))

@@ -285,6 +285,7 @@ def world(attr: str, pattern: str) -> Callable[[Browsing], str]:
 WALKS = [
     page("home", "main.index", "/"),
     page("not-found", None, "/no-such-page", 404),
+    page("privacy", "main.privacy", "/privacy"),
     page("round-voting", "main.round_page", "/rounds/browser-approval"),
     page("round-published", "main.round_page", f"/rounds/{PUBLISHED}"),
     page("round-proposing", "main.round_page", f"/rounds/{PROPOSING}"),
