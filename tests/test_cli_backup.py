@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import threading
 
 import pytest
 from sqlalchemy import delete, func, select, update
@@ -14,6 +15,7 @@ from sqlalchemy.engine import make_url
 from pb.extensions import db
 from pb.models import (AuditEntry, Ballot, BallotChoice, Proposal, Round, TallyResult,
                        VoterCredential)
+from pb.models.user import ORGANISER
 from pb.services import rounds, tallying, voting
 from pb.services.backup import libpq_url
 from tests import factories
@@ -226,3 +228,59 @@ def test_without_pg_dump_the_error_says_what_to_install(app, tmp_path, monkeypat
     assert result.exit_code == 1
     assert "pg_dump was not found. Install the PostgreSQL client tools" in result.output
     assert not (tmp_path / "pb.backup").exists()
+
+
+def test_a_backup_whose_audit_log_was_tampered_with_is_restored_but_named(world, tmp_path, app):
+    entry_id = db.session.scalars(select(AuditEntry.id).order_by(AuditEntry.id)).first()
+    db.session.execute(update(AuditEntry).where(AuditEntry.id == entry_id)
+                       .values(actor="someone@else.example"))
+    db.session.commit()
+    file = tmp_path / "pb.backup"
+    assert _run(app, "backup", str(file)).exit_code == 0
+    restored = _run(app, "restore", "--yes", str(file))
+    assert restored.exit_code == 1
+    assert f"Entry {entry_id} was changed after it was written" in restored.output
+    assert "problem(s): it was changed after it was written." in restored.output
+
+
+def test_a_backup_taken_while_ballots_are_cast_holds_whole_ballots(app, tmp_path):
+    """The app keeps running during a backup: what the backup holds is one moment of the
+    database, never a ballot without its choices or a used code without its ballot."""
+    council, (north,) = factories.council_with_partnerships(["North"])
+    organiser = factories.user(council, "organiser@example.org", ORGANISER)
+    round_ = factories.round_(council, slug="busy", voting_methods=["codes"])
+    ids = [factories.proposal(round_, north, t, 100_00).id for t in ("Swings", "Slide", "Pond")]
+    rounds.open_voting(organiser, round_)
+    codes = voting.issue_codes(organiser, round_, 80)
+    db.session.commit()
+    cast = threading.Event()
+
+    def voters():
+        with app.app_context():
+            for i, code in enumerate(codes):
+                voting.cast_ballot(voting.find_credential(code).id, ids[i % 3:])
+                db.session.commit()
+                if i == 5:
+                    cast.set()
+            db.session.remove()
+
+    thread = threading.Thread(target=voters)
+    thread.start()
+    assert cast.wait(timeout=30)
+    file = tmp_path / "busy.backup"
+    made = _run(app, "backup", str(file))
+    thread.join()
+    assert made.exit_code == 0, made.output
+    assert _ballot_count() == len(codes)
+
+    assert _run(app, "restore", "--yes", str(file)).exit_code == 0
+    ballots = list(db.session.scalars(select(Ballot)))
+    assert 6 <= len(ballots) <= len(codes)
+    sent = {voting.code_hash(code): ids[i % 3:] for i, code in enumerate(codes)}
+    hashes = dict(db.session.execute(select(VoterCredential.id, VoterCredential.code_hash)).all())
+    for ballot in ballots:
+        assert sorted(c.proposal_id for c in ballot.choices) == sent[hashes[ballot.credential_id]]
+    used = db.session.scalar(select(func.count()).select_from(VoterCredential).where(
+        VoterCredential.used_at.is_not(None)))
+    assert used == len(ballots)
+    assert _run(app, "audit", "verify").exit_code == 0
