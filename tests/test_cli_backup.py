@@ -284,3 +284,14 @@ def test_a_backup_taken_while_ballots_are_cast_holds_whole_ballots(app, tmp_path
         VoterCredential.used_at.is_not(None)))
     assert used == len(ballots)
     assert _run(app, "audit", "verify").exit_code == 0
+
+
+def test_the_database_file_itself_is_neither_backup_nor_source(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("only an SQLite database is a file of its own")
+    database = db.engine.url.database
+    for args in (["backup", database], ["restore", "--yes", database]):
+        result = _run(app, *args)
+        assert result.exit_code == 1
+        assert "is the database itself" in result.output
+    assert _run(app, "audit", "verify").exit_code == 0

@@ -84,6 +84,7 @@ def backup(path: str | os.PathLike) -> BackupFile:
     holds half a backup. The caller commits.
     """
     target = Path(path)
+    _not_the_database(target)
     partial = target.with_name(f".{target.name}.partial")
     try:
         if backend() == "sqlite":
@@ -106,6 +107,7 @@ def check(path: str | os.PathLike) -> BackupFile:
     Raises BackupError saying what the file is, when it is not.
     """
     source = Path(path)
+    _not_the_database(source)
     try:
         with open(source, "rb") as handle:
             head = handle.read(16)
@@ -152,6 +154,13 @@ def restore(path: str | os.PathLike) -> Restored:
     audit.record(None, "database.restored", None, file=source.path.name, sha256=source.sha256,
                  replaced_entries=replaced)
     return Restored(file=source, chain=chain, replaced_entries=replaced)
+
+
+def _not_the_database(path: Path) -> None:
+    if backend() == "sqlite" and path.resolve() in {
+            _sqlite_file().resolve().with_name(_sqlite_file().name + suffix)
+            for suffix in ("", "-wal", "-shm", "-journal")}:
+        raise BackupError(f"{path} is the database itself: give another file.")
 
 
 def _describe(path: Path) -> BackupFile:
