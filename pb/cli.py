@@ -303,4 +303,72 @@ def purge_command(dry_run: bool, slug: str | None, now_text: str | None) -> None
         click.echo("No round's personal data is due for deletion.")
 
 
+@cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(file: str) -> None:
+    """Copy the whole database to FILE; safe while the app is running.
+
+    SQLite: an SQLite file made with the online backup API. PostgreSQL: a pg_dump archive
+    (custom format; needs pg_dump). The backup is written to the audit log.
+    """
+    from .services import backup
+
+    try:
+        written = backup.backup(file)
+    except backup.BackupError as error:
+        db.session.rollback()
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Backed up {backup.where()} to {file} ({written.size:,} bytes, "
+               f"SHA-256 {written.sha256}).")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(file: str, yes: bool) -> None:
+    """Replace everything in the database with FILE, a backup made by `pb backup`.
+
+    Stop the app first. The file is checked before anything is changed, the restore is all or
+    nothing, and the restored audit log is verified. The restore is written to the audit log.
+    """
+    from .services import backup
+
+    try:
+        backup.check(file)
+    except backup.BackupError as error:
+        click.echo(f"Error: {error.message} Nothing was restored.", err=True)
+        sys.exit(1)
+    if not yes:
+        try:
+            agreed = click.confirm(f"This replaces everything in {backup.where()} with the "
+                                   f"backup {file}. Continue?", default=False)
+        except click.Abort:
+            agreed = False
+        if not agreed:
+            click.echo("Nothing was restored.")
+            sys.exit(1)
+    try:
+        done = backup.restore(file)
+    except backup.BackupError as error:
+        db.session.rollback()
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Restored {backup.where()} from {file} (SHA-256 {done.file.sha256}).")
+    chain = done.chain
+    if chain.intact:
+        click.echo(f"The restored audit log holds {chain.count} entries, chain intact; the "
+                   "restore is recorded after them.")
+    else:
+        for problem in chain.problems:
+            click.echo(problem.message)
+        click.echo(f"The restored audit log holds {chain.count} entries with "
+                   f"{len(chain.problems)} problem(s): it was changed after it was written.")
+        sys.exit(1)
+
+
 __all__ = ["cli"]

@@ -57,6 +57,8 @@ ACTION_LABELS = {
     "kiosk.started": _l("Device set up for voting at an event"),
     "round.imported": _l("Election imported from a pabulib file and counted"),
     "result.exported_before_publication": _l("Count exported before publication"),
+    "database.backed_up": _l("Database backed up"),
+    "database.restored": _l("Database restored from a backup"),
 }
 
 

@@ -401,6 +401,7 @@ DETAIL_LABELS = {
     "device": _l("Device"),
     "file": _l("File"),
     "sha256": _l("Fingerprint of the file (SHA-256)"),
+    "replaced_entries": _l("Entries in the audit log it replaced"),
     "format": _l("Format"),
     "proposals_open_at": _l("Proposals open"),
     "proposals_close_at": _l("Proposals close and review begins"),

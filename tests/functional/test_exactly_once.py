@@ -7,7 +7,6 @@ index on the ballot's credential), so it must hold across processes, not just th
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -18,7 +17,7 @@ from pb.models import Ballot, VoterCredential
 from pb.services import rounds, voting
 from tests import factories
 from pb.models.user import ORGANISER
-from tests.live import Resident, live_server
+from tests.live import fire_together, live_server, ready_to_submit
 
 CONCURRENT = 50
 
@@ -37,33 +36,6 @@ def world(app):
                 organiser=organiser)
 
 
-def _ready_to_submit(port: int, code: str, projects: list[int]) -> tuple[Resident, str]:
-    """A resident who has entered the code and chosen; returns them and the review's token."""
-    resident = Resident(port)
-    start = resident.get("/vote/")
-    entered = resident.post("/vote/", {"csrf_token": Resident.csrf(start.body), "code": code})
-    assert entered.status == 302 and entered.location.endswith("/vote/ballot"), entered.body[:500]
-    page = resident.get("/vote/ballot")
-    chosen = resident.post("/vote/ballot", {"csrf_token": Resident.csrf(page.body),
-                                            "projects": [str(p) for p in projects]})
-    assert chosen.status == 302, chosen.body[:500]
-    review = resident.get("/vote/review")
-    assert review.status == 200
-    return resident, Resident.csrf(review.body)
-
-
-def _fire_together(submitters: list[tuple[Resident, str]]) -> list:
-    barrier = threading.Barrier(len(submitters))
-
-    def submit(pair):
-        resident, token = pair
-        barrier.wait()
-        return resident.post("/vote/submit", {"csrf_token": token})
-
-    with ThreadPoolExecutor(max_workers=len(submitters)) as pool:
-        return list(pool.map(submit, submitters))
-
-
 def _counted(round_id: int) -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(Ballot).where(
@@ -80,9 +52,9 @@ def test_fifty_browsers_submitting_one_code_at_once_make_one_ballot(world, datab
     with live_server(database_url, tmp_path) as port:
         with ThreadPoolExecutor(max_workers=10) as pool:
             submitters = list(pool.map(
-                lambda _: _ready_to_submit(port, world["code"], world["projects"]),
+                lambda _: ready_to_submit(port, world["code"], world["projects"]),
                 range(CONCURRENT)))
-        replies = _fire_together(submitters)
+        replies = fire_together(submitters)
     assert all(r.status < 500 for r in replies), [r.status for r in replies]
     accepted = [r for r in replies if r.location.endswith("/vote/done")]
     assert len(accepted) == 1, [(r.status, r.location) for r in replies]
@@ -98,8 +70,8 @@ def test_one_browser_sending_its_ballot_fifty_times_at_once_makes_one_ballot(wor
                                                                               database_url,
                                                                               tmp_path):
     with live_server(database_url, tmp_path) as port:
-        resident, token = _ready_to_submit(port, world["code"], world["projects"])
-        replies = _fire_together([(resident, token)] * CONCURRENT)
+        resident, token = ready_to_submit(port, world["code"], world["projects"])
+        replies = fire_together([(resident, token)] * CONCURRENT)
     assert all(r.status < 500 for r in replies), [r.status for r in replies]
     assert sum(r.location.endswith("/vote/done") for r in replies) == 1
     assert _all_ballots(world["round"].id) == 1
@@ -113,9 +85,9 @@ def test_fifty_changes_of_one_vote_at_once_leave_exactly_one_counted(world, data
     with live_server(database_url, tmp_path) as port:
         with ThreadPoolExecutor(max_workers=10) as pool:
             submitters = list(pool.map(
-                lambda i: _ready_to_submit(port, world["code"], world["projects"][i % 2:][:1]),
+                lambda i: ready_to_submit(port, world["code"], world["projects"][i % 2:][:1]),
                 range(CONCURRENT)))
-        replies = _fire_together(submitters)
+        replies = fire_together(submitters)
     assert all(r.status < 500 for r in replies), [r.status for r in replies]
     accepted = sum(r.location.endswith("/vote/done") for r in replies)
     assert accepted >= 1
