@@ -32,7 +32,8 @@ def live_server(database_url: str, instance: Path, workers: int = 4, threads: in
     `env` adds to (or overrides) the server's environment."""
     port = free_port()
     env = {**os.environ, "PB_DATABASE_URL": database_url, "PB_INSTANCE_PATH": str(instance),
-           "PB_SECRET_KEY": SECRET_KEY, "PYTHONPATH": str(ROOT), **(env or {})}
+           "PB_SECRET_KEY": SECRET_KEY, "PYTHONPATH": str(ROOT),
+           "PB_RATE_LIMITS": "off", **(env or {})}
     log = open(instance / "gunicorn.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
