@@ -2,16 +2,17 @@
 
 Counts are kept in Redis when PB_REDIS_URL is set, so every worker and every server shares
 them; otherwise in this process's memory. PB_RATE_LIMITS=off turns them all off.
-The client address is the real one: behind PB_TRUSTED_PROXIES proxies, ProxyFix
-(pb/security.py) has already put the forwarded address in REMOTE_ADDR.
+Limits are per client address unless they say otherwise (the limiter's key in
+pb/extensions.py); behind PB_TRUSTED_PROXIES proxies, ProxyFix (pb/security.py) has already
+put the real client's address in REMOTE_ADDR.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 
 from flask import Flask, request
-from flask_limiter.util import get_remote_address
 
 from .extensions import limiter
 
@@ -34,13 +35,20 @@ INVITATION_PER_IP = "10 per minute; 50 per day"
 # The read-only API.
 API_PER_IP = "120 per minute"
 
-# The longest window of the code limit and its count: used to bound guessing.
-CODE_FAILURES_PER_DAY = 200
 
-
-def client_ip() -> str:
-    """The client's address (after ProxyFix, when proxies are trusted)."""
-    return get_remote_address() or "unknown"
+def client_key() -> str:
+    """The client's address; for IPv6 its /64 network, which one home or one attacker holds
+    whole (each address in it would otherwise get a count of its own)."""
+    address = request.remote_addr or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
 
 
 def _digest(text: str) -> str:
@@ -66,5 +74,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "pb")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on a 429
     app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
+    # Redis down must not stop sign-in or voting: each process then counts in memory until
+    # Redis answers again.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.enabled = enabled
+    # One limiter serves the process; a new app (and its storage) starts with Redis believed up.
+    limiter._storage_dead = False
     limiter.init_app(app)

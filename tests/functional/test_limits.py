@@ -279,3 +279,26 @@ def test_a_longer_wait_names_the_time_to_come_back(limited_app):
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 90
     assert "You can try again after" in refused.get_data(as_text=True)
+
+
+def test_with_redis_down_the_site_still_answers_and_limits_in_memory(database_url, tmp_path):
+    """Redis going away must not stop voting: each process counts in memory meanwhile."""
+    allowed = first_window(limits.CODE_FAILURES_PER_IP)
+    for app in _limited(database_url, tmp_path, "redis://127.0.0.1:9/13"):  # nothing listens
+        client = app.test_client()
+        for n in range(allowed):
+            assert client.post("/vote/", data={"code": f"AAAAA-{n:05d}"}).status_code == 400
+        assert client.post("/vote/", data={"code": "AAAAA-99999"}).status_code == 429
+
+
+def test_addresses_of_one_ipv6_network_share_a_count(limited_app):
+    client = limited_app.test_client()
+    for n in range(first_window(limits.CODE_FAILURES_PER_IP)):
+        client.post("/vote/", data={"code": f"AAAAA-{n:05d}"},
+                    environ_base=from_ip(f"2001:db8:1:2::{n + 1:x}"))
+    same_network = client.post("/vote/", data={"code": "AAAAA-99999"},
+                               environ_base=from_ip("2001:db8:1:2:ffff::9"))
+    assert same_network.status_code == 429
+    other_network = client.post("/vote/", data={"code": "AAAAA-99999"},
+                                environ_base=from_ip("2001:db8:1:3::1"))
+    assert other_network.status_code == 400
