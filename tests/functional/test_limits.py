@@ -47,8 +47,10 @@ def _limited(database_url, tmp_path, redis_url=None, **extra):
 
 
 @pytest.fixture
-def limited_app(database_url, tmp_path, redis_url):
-    yield from _limited(database_url, tmp_path, redis_url)
+def limited_app(request, database_url, tmp_path):
+    """Limits on, counted in the test Redis when configured, else in memory."""
+    storage = request.getfixturevalue("redis_url") if REDIS_URL else None
+    yield from _limited(database_url, tmp_path, storage)
 
 
 def first_window(limit_string: str) -> int:
