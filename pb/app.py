@@ -39,8 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     app.before_request(_remember_language)
 
-    from . import static_files, views_helpers
+    from . import limits, security, static_files, views_helpers
 
+    security.init_app(app)
+    limits.init_app(app)
     views_helpers.init_app(app)
     static_files.init_app(app)
 

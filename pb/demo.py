@@ -322,7 +322,8 @@ def describe(instance_path: str) -> str:
         codes = codes_file.read_text().split()
         used = {h for (h,) in db.session.execute(
             select(VoterCredential.code_hash).where(VoterCredential.used_at.is_not(None)))}
-        unused = [c for c in codes if voting.code_hash(c) not in used][:5]
+        unused = [c for c in codes if voting.code_hash(c) not in used
+                  and voting.legacy_code_hash(c) not in used][:5]
         if unused:
             lines.append("Unused voting codes for Macclesfield Small Grants 2026 (enter one at /vote):")
             lines.extend(f"  {c}" for c in unused)

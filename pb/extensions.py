@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,3 +30,13 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+
+
+def _client_key() -> str:
+    from .limits import client_key
+
+    return client_key()
+
+
+# Bound in pb/limits.py, which holds the limits and reads the storage from the configuration.
+limiter = Limiter(key_func=_client_key)

@@ -1,5 +1,5 @@
 """What every page needs: user loading, template helpers, the resident's language and Easy
-Read choice, security headers and error pages."""
+Read choice and error pages (security headers: pb/security.py)."""
 
 from __future__ import annotations
 
@@ -184,19 +184,6 @@ def init_app(app: Flask) -> None:
                 "\x00" in v for v in request.form.values()):
             abort(400)
 
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        )
-        # The vote pages add no-store and no-referrer themselves (pb/vote/views.py).
-        return response
-
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         return _error_page(400, _("This form has expired"),
@@ -211,6 +198,8 @@ def init_app(app: Flask) -> None:
         code = error.code or 500
         known = code if code in ERROR_TEXT else 500 if code >= 500 else 400
         title, body = ERROR_TEXT[known]
+        if code == 429:
+            body = _too_many_wait() or body
         return _error_page(code, str(title), str(body), ERROR_EASY[known])
 
     @app.errorhandler(Exception)
@@ -219,6 +208,22 @@ def init_app(app: Flask) -> None:
         app.logger.exception("Unhandled error")
         title, body = ERROR_TEXT[500]
         return _error_page(500, str(title), str(body), ERROR_EASY[500])
+
+
+def _too_many_wait() -> str | None:
+    """When a limit longer than a minute was reached, the time the resident may try again."""
+    from datetime import datetime, timezone
+
+    from .extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return None
+    reset = datetime.fromtimestamp(current.reset_at, tz=timezone.utc)
+    if (reset - datetime.now(timezone.utc)).total_seconds() <= 90:
+        return None
+    return _("You can try again after %(when)s.",
+             when=format_datetime(reset, "d MMMM yyyy, HH:mm"))
 
 
 def _error_page(code: int, title: str, body: str, easy: list | None = None):

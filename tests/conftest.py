@@ -70,6 +70,9 @@ def _config(url: str, instance) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 9,
         "MAIL_DEFAULT_SENDER": "pb@council.example",
+        # No test is throttled unless it turns the limits on (tests/functional/test_limits.py).
+        "PB_RATE_LIMITS": False,
+        "PB_REDIS_URL": None,
     }
 
 

@@ -44,7 +44,7 @@ class LiveServer:
         self.port = free_port()
         env = {**os.environ, "PB_DATABASE_URL": self.database_url,
                "PB_INSTANCE_PATH": str(self.instance), "PB_SECRET_KEY": SECRET_KEY,
-               "PYTHONPATH": str(ROOT), **self.extra_env}
+               "PYTHONPATH": str(ROOT), "PB_RATE_LIMITS": "off", **self.extra_env}
         self._log = open(self.instance / f"gunicorn-{self.port}.log", "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),

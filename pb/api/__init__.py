@@ -7,6 +7,10 @@ looks at who is logged in, so staff see exactly what the public sees.
 
 from flask import Blueprint
 
+from .. import limits
+from ..extensions import limiter
+
 bp = Blueprint("api", __name__)
+limiter.limit(limits.API_PER_IP)(bp)
 
 from . import views  # noqa: E402,F401

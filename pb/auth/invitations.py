@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
+from .. import limits
+from ..extensions import limiter
 from ..forms import ActionForm, attempt
 from ..services import accounts, invitations
 from . import bp
@@ -31,6 +33,7 @@ def _problem(check: invitations.LinkCheck):
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit(limits.INVITATION_PER_IP, methods=["POST"])
 def accept_invitation(token: str):
     """Join a partnership from an emailed invitation, creating an account if need be."""
     check = invitations.check_link(token)

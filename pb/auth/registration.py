@@ -6,6 +6,8 @@ from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
+from .. import limits
+from ..extensions import limiter
 from ..forms import attempt
 from ..services import accounts
 from . import bp
@@ -14,6 +16,7 @@ from .views import _safe_next
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(limits.REGISTER_PER_IP, methods=["POST"])
 def register():
     """Create an account to propose projects, and sign in."""
     if current_user.is_authenticated:

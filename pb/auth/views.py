@@ -6,6 +6,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import limits
+from ..extensions import limiter
 from ..forms import ActionForm, attempt
 from ..services import accounts
 from . import bp
@@ -24,6 +26,9 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(limits.SIGN_IN_PER_IP, methods=["POST"], deduct_when=limits.failed)
+@limiter.limit(limits.SIGN_IN_PER_EMAIL, methods=["POST"], key_func=limits.email_key,
+               deduct_when=limits.failed)
 def login():
     """Sign a member of staff in."""
     if current_user.is_authenticated:

@@ -142,7 +142,10 @@ def new_round():
     if not scopes:
         abort(403)
     councils = {c.id: c for c, _p in scopes}
-    council = councils.get(request.args.get("council", type=int)) or next(iter(councils.values()))
+    chosen = request.args.get("council", type=int)
+    if chosen is not None and chosen not in councils:
+        abort(403)  # a council the organiser has no role in: never silently another one
+    council = councils.get(chosen) or next(iter(councils.values()))
     form = RoundForm(data={"ballot_type": "approval", "rule": "greedy", "tie_break": "chain",
                            "currency": "GBP", "voting_methods": ["codes"],
                            "personal_data_retention_days": DEFAULT_RETENTION_DAYS}

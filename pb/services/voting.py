@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,8 +37,32 @@ def normalise_code(text: str | None) -> str:
     return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
 
 
+def _code_key() -> bytes:
+    """A key for voting codes alone, derived from SECRET_KEY: the database without the key
+    gives no way to test guesses offline."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else str(secret).encode("utf-8")
+    return hmac.new(secret, b"pb voting codes v1", hashlib.sha256).digest()
+
+
 def code_hash(code: str) -> str:
+    """How a code is stored: HMAC-SHA256 under the codes' key."""
+    message = f"pb-code:{normalise_code(code)}".encode()
+    return hmac.new(_code_key(), message, hashlib.sha256).hexdigest()
+
+
+def legacy_code_hash(code: str) -> str:
+    """How codes issued before the keyed hash were stored: plain SHA-256. Still accepted."""
     return hashlib.sha256(f"pb-code:{normalise_code(code)}".encode()).hexdigest()
+
+
+def _matching(credentials, code: str) -> VoterCredential | None:
+    """The credential whose stored hash is this code's, compared in constant time."""
+    wanted = (code_hash(code), legacy_code_hash(code))
+    for credential in credentials:
+        if any(hmac.compare_digest(credential.code_hash, h) for h in wanted):
+            return credential
+    return None
 
 
 def issue_codes(user: User | None, round_: Round, count: int, batch: str = "",
@@ -88,10 +114,11 @@ def find_credential(code: str, round_: Round | None = None) -> VoterCredential:
             str(_l("Enter the 10-character code from your voting card, like ABCDE-12345.")),
             field="code",
         )
-    credential = db.session.scalars(
-        select(VoterCredential).where(VoterCredential.code_hash == code_hash(code),
-                                      VoterCredential.kind == "code")
-    ).first()
+    credential = _matching(db.session.scalars(
+        select(VoterCredential).where(
+            VoterCredential.code_hash.in_([code_hash(code), legacy_code_hash(code)]),
+            VoterCredential.kind == "code")
+    ).all(), code)
     if credential is None or (round_ is not None and credential.round_id != round_.id):
         raise DomainError(
             str(_l("We do not recognise that code. Check it against your card and try again.")),

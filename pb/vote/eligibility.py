@@ -11,7 +11,8 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from ..errors import DomainError
-from ..extensions import db
+from .. import limits
+from ..extensions import db, limiter
 from ..forms import ActionForm, attempt, show_error
 from ..models import Round
 from ..models.equality import QUESTIONS
@@ -66,6 +67,8 @@ def _start_ballot(credential, district: str | None):
 
 
 @bp.route("/<slug>/email", methods=["GET", "POST"])
+@limiter.limit(limits.EMAIL_LINK_PER_IP, methods=["POST"])
+@limiter.limit(limits.EMAIL_LINK_PER_ADDRESS, methods=["POST"], key_func=limits.email_key)
 def email(slug: str):
     """Ask for an email address and postcode, then email a link to vote."""
     round_ = _round(slug, "email")
@@ -118,6 +121,7 @@ def email_link(slug: str, token: str):
 
 
 @bp.route("/<slug>/postcode", methods=["GET", "POST"])
+@limiter.limit(limits.POSTCODE_PER_IP, methods=["POST"])
 def postcode(slug: str):
     """An open online vote: the resident gives a postcode and confirms they may vote."""
     round_ = _round(slug, "postcode")

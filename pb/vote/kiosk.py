@@ -6,7 +6,8 @@ from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from ..errors import DomainError, NotAllowed
-from ..extensions import db
+from .. import limits
+from ..extensions import db, limiter
 from ..forms import ActionForm
 from ..models import Round
 from ..models.types import utcnow
@@ -90,6 +91,7 @@ def kiosk_home():
 
 
 @bp.post("/kiosk/begin")
+@limiter.limit(limits.KIOSK_BALLOTS_PER_IP)
 def kiosk_begin():
     """The next resident starts a fresh ballot."""
     round_ = kiosk_round()

@@ -4,7 +4,8 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from ..errors import DomainError
-from ..extensions import db
+from .. import limits
+from ..extensions import db, limiter
 from ..forms import ActionForm, show_error
 from ..models import VoterCredential
 from ..services import ballots, voting
@@ -49,6 +50,7 @@ def _restart(message: str):
 
 
 @bp.route("/", methods=["GET", "POST"])
+@limiter.limit(limits.CODE_FAILURES_PER_IP, methods=["POST"], deduct_when=limits.failed)
 def start():
     """Ask for a voting code."""
     form = CodeForm()
