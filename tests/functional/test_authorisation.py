@@ -145,6 +145,7 @@ ROUTES = [
 # Routes open to everyone, each with why. The API only reads published results.
 PUBLIC = {
     "main.index": "start page", "main.healthz": "health check for the load balancer",
+    "main.privacy": "the privacy notice",
     "main.round_page": "public round page", "main.browse_proposals": "public list",
     "main.project": "a published project", "main.photo": "a published project's photo",
     "static": "files", "auth.login": "sign-in", "auth.register": "anyone may register",

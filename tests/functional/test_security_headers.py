@@ -21,6 +21,7 @@ KIOSK = "kiosk device"
 PUBLIC_PAGES = {
     "main.index": (ANONYMOUS, "/"),
     "main.healthz": (ANONYMOUS, "/healthz"),
+    "main.privacy": (ANONYMOUS, "/privacy"),
     "main.round_page": (ANONYMOUS, "/rounds/{done}"),
     "main.browse_proposals": (ANONYMOUS, "/rounds/{vote}/proposals"),
     "main.project": (ANONYMOUS, "/projects/{funded}"),
