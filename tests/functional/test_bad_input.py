@@ -236,9 +236,18 @@ def test_a_nul_character_in_a_query_is_refused(app, client):
     assert client.get("/rounds/spring/proposals?area=%00").status_code == 400
 
 
-def test_a_nul_character_in_a_form_is_refused(app, client):
-    assert client.post("/auth/login", data={"email": "a\x00@example.org",
-                                            "password": "x"}).status_code == 400
+@pytest.mark.parametrize("body", [
+    {"data": {"email": "a\x00@example.org", "password": "x"}},
+    {"data": {"email": "a\x00@example.org", "password": "x"}, "content_type": "multipart/form-data"},
+    {"data": {"email": ["a@example.org", "b\x00@example.org"], "password": "x"}},
+    {"data": {"email\x00": "a@example.org", "password": "x"}},
+    {"json": {"email": "a\x00@example.org", "password": "x"}},  # Flask-WTF reads JSON too
+], ids=["urlencoded", "multipart", "second-value", "in-a-name", "json"])
+def test_a_nul_character_in_a_form_is_refused(app, client, body):
+    response = client.post("/auth/login", **body)
+    assert response.status_code == 400
+    # Refused before the form is read: the database (PostgreSQL refuses NUL) is never asked.
+    assert "The email address or password is not right." not in response.get_data(as_text=True)
 
 
 HUGE = "9" * 400  # more digits than a float can hold: the range check once raised OverflowError
