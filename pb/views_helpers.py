@@ -149,6 +149,20 @@ EXPIRED_EASY = [("calendar", _l("This form was open for too long.")),
                 ("info", _l("Go back and load the page again.")), ("info", _l("Then try again."))]
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _has_nul(value) -> bool:
+    """Whether a NUL is in any name or value: a string, JSON, or MultiDict.lists()."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        value = list(value.items())
+    if isinstance(value, (list, tuple)) or hasattr(value, "__next__"):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 def init_app(app: Flask) -> None:
     from .forms import _is_message
 
@@ -177,11 +191,12 @@ def init_app(app: Flask) -> None:
         if "\x00" in request.path:
             abort(404)
         # The API checks its own parameters and names the one at fault.
-        if not request.path.startswith("/api/") and any(
-                "\x00" in v for v in request.args.values()):
+        if not request.path.startswith("/api/") and _has_nul(request.args.lists()):
             abort(400)
-        if request.mimetype == "application/x-www-form-urlencoded" and any(
-                "\x00" in v for v in request.form.values()):
+        # Every value of every field, in any body a form reads: Flask-WTF takes JSON as well.
+        if request.mimetype in FORM_TYPES and _has_nul(request.form.lists()):
+            abort(400)
+        if request.is_json and _has_nul(request.get_json(silent=True)):
             abort(400)
 
     @app.errorhandler(CSRFError)

@@ -31,6 +31,8 @@ DATES = ("proposals_open_at", "proposals_close_at", "shortlist_at", "voting_open
          "voting_closes_at", "results_at", "delivery_by", "voting_opened_at",
          "voting_closed_at", "published_at")
 MAX_SLUG = 80
+MAX_OFFSET = 10**9
+LANGUAGES = ("en", "cy")
 
 
 @dataclass
@@ -60,6 +62,10 @@ def check_params(args: MultiDict, allowed: tuple[str, ...]) -> None:
                                   known=", ".join(allowed) or _("no parameters")))
         if len(args.getlist(name)) > 1:
             raise ApiError(400, _("Give the parameter “%(name)s” once.", name=_clip(name)))
+    # The web pages ignore a language they do not have; the API never ignores a parameter.
+    lang = (args.get("lang") or "").strip()
+    if lang and lang not in LANGUAGES:
+        raise ApiError(400, _("“lang” must be one of: %(choices)s.", choices=", ".join(LANGUAGES)))
 
 
 def _clip(text: str, limit: int = 40) -> str:
@@ -97,7 +103,7 @@ def parse_round_query(args: MultiDict) -> RoundQuery:
                               choices=", ".join(PUBLIC_STATUSES)))
     return RoundQuery(council=council, status=status,
                       limit=_whole_number(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-                      offset=_whole_number(args, "offset", 0, 0, 10**9))
+                      offset=_whole_number(args, "offset", 0, 0, MAX_OFFSET))
 
 
 def public_rounds(query: RoundQuery) -> tuple[list[Round], int]:

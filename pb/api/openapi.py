@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 
 from ..models.round import BALLOT_TYPES, RULES
-from .data import DATES, DEFAULT_LIMIT, MAX_LIMIT, PUBLIC_STATUSES
+from .data import DATES, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PUBLIC_STATUSES
 
 VERSION = "1.0.0"
 
@@ -30,6 +30,11 @@ DATE = {"type": ["string", "null"], "format": "date-time",
         "description": "ISO 8601 date and time, in UTC; null if not set."}
 COUNT = {"type": "integer", "minimum": 0}
 URL = {"type": "string", "format": "uri"}
+
+
+def _or_empty(schema: dict) -> dict:
+    """A query parameter that may also be given empty, which is the same as leaving it out."""
+    return {"anyOf": [schema, {"const": ""}]}
 
 
 def _object(properties: dict, description: str = "", optional: tuple = ()) -> dict:
@@ -258,7 +263,7 @@ PARAMETERS = {
     "lang": {"name": "lang", "in": "query", "required": False,
              "description": "The language of labels, reasons and messages (else the "
                             "Accept-Language header).",
-             "schema": {"enum": ["en", "cy"]}},
+             "schema": _or_empty({"enum": ["en", "cy"]})},
 }
 
 # Any other method (POST, PUT, DELETE...) on any address answers 405 MethodNotAllowed, and
@@ -275,8 +280,9 @@ _DOCUMENT = {
             "Every answer is JSON. Money is in integer minor units (pence for GBP). A round's "
             "results are shown only once the organisers publish them: until then the results "
             "address answers 404 and gives no count, whoever asks. Errors have the shape of "
-            "the Error schema. Any address may take `lang` (en or cy). Unknown or repeated "
-            "parameters are refused with 400, so that a mistyped filter is never ignored. Any "
+            "the Error schema. Any address may take `lang` (en or cy). A parameter given "
+            "empty is the same as one left out. Unknown or repeated parameters, and a `lang` "
+            "other than en or cy, are refused with 400, so that a mistyped filter is never ignored. Any "
             "method but GET, HEAD and OPTIONS answers 405, and an address the API does not "
             "have answers 404, both as an Error."),
         "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
@@ -292,17 +298,18 @@ _DOCUMENT = {
                 "parameters": [
                     {"name": "council", "in": "query", "required": False,
                      "description": "Only this council's rounds (the council's slug).",
-                     "schema": {"type": "string", "minLength": 1}},
+                     "schema": {"type": "string"}},
                     {"name": "status", "in": "query", "required": False,
                      "description": "Only rounds with this status.",
-                     "schema": {"enum": list(PUBLIC_STATUSES)}},
+                     "schema": _or_empty({"enum": list(PUBLIC_STATUSES)})},
                     {"name": "limit", "in": "query", "required": False,
                      "description": "Rounds on one page.",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                                "default": DEFAULT_LIMIT}},
+                     "schema": _or_empty({"type": "integer", "minimum": 1,
+                                          "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})},
                     {"name": "offset", "in": "query", "required": False,
                      "description": "Rounds to skip before the page begins.",
-                     "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                     "schema": _or_empty({"type": "integer", "minimum": 0,
+                                          "maximum": MAX_OFFSET, "default": 0})},
                     {"$ref": "#/components/parameters/lang"},
                 ],
                 "responses": {

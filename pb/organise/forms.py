@@ -15,6 +15,16 @@ from ..services.partnerships import postcode_districts
 from ..services.voting import MAX_CODES_PER_BATCH
 
 
+# Whole numbers typed into a form are clamped to this size: NumberRange compares through a
+# float, which a number of more than 308 digits overflows, and the database column is 64-bit.
+# Clamped, a huge number is still out of every range and gets the range's message.
+HUGE = 10**18
+
+
+def _clamped(number: int) -> int:
+    return max(-HUGE, min(HUGE, number))
+
+
 class WholeNumberField(IntegerField):
     """A box for a whole number, with a plain message when something else is typed.
 
@@ -29,7 +39,7 @@ class WholeNumberField(IntegerField):
             self.data = None
             return
         try:
-            self.data = int(text.strip())
+            self.data = _clamped(int(text.strip()))
         except ValueError as error:
             self.data = None
             raise ValueError(str(_l("Enter a whole number, like 5."))) from error
@@ -73,7 +83,7 @@ class CountField(IntegerField):
             return
         text = valuelist[0].replace(",", "").replace(" ", "")
         try:
-            self.data = int(text)
+            self.data = _clamped(int(text))
         except ValueError:
             self.data = None
             if text:
@@ -256,7 +266,7 @@ class RoundForm(FlaskForm):
                               description=_l("Only for voting up to a spending limit. Leave "
                                              "empty to use the whole pot."))
     rule = RadioField(_l("How the money is shared"), validate_choice=False)
-    threshold_percent = IntegerField(
+    threshold_percent = WholeNumberField(
         _l("Share of voters a project needs, in per cent"),
         description=_l("Only for the rule with a minimum share."),
         validators=[Optional(), NumberRange(min=1, max=100, message=_l(

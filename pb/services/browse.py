@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from ..extensions import db
 from ..models import Proposal, Round
@@ -18,7 +18,8 @@ def public_proposals(round_: Round, area: str = "", category: str = "",
     if area == "all":
         query = query.where(Proposal.whole_round.is_(True))
     elif area.isdigit():
-        query = query.where(Proposal.area_id == int(area))
+        # An id too long for the 64-bit column matches nothing, like any other unknown area.
+        query = query.where(Proposal.area_id == int(area) if len(area) <= 18 else false())
     if category:
         query = query.where(Proposal.category == category[:60])
     if status in PUBLIC:

@@ -236,6 +236,41 @@ def test_a_nul_character_in_a_query_is_refused(app, client):
     assert client.get("/rounds/spring/proposals?area=%00").status_code == 400
 
 
-def test_a_nul_character_in_a_form_is_refused(app, client):
-    assert client.post("/auth/login", data={"email": "a\x00@example.org",
-                                            "password": "x"}).status_code == 400
+@pytest.mark.parametrize("body", [
+    {"data": {"email": "a\x00@example.org", "password": "x"}},
+    {"data": {"email": "a\x00@example.org", "password": "x"}, "content_type": "multipart/form-data"},
+    {"data": {"email": ["a@example.org", "b\x00@example.org"], "password": "x"}},
+    {"data": {"email\x00": "a@example.org", "password": "x"}},
+    {"json": {"email": "a\x00@example.org", "password": "x"}},  # Flask-WTF reads JSON too
+], ids=["urlencoded", "multipart", "second-value", "in-a-name", "json"])
+def test_a_nul_character_in_a_form_is_refused(app, client, body):
+    response = client.post("/auth/login", **body)
+    assert response.status_code == 400
+    # Refused before the form is read: the database (PostgreSQL refuses NUL) is never asked.
+    assert "The email address or password is not right." not in response.get_data(as_text=True)
+
+
+HUGE = "9" * 400  # more digits than a float can hold: the range check once raised OverflowError
+
+
+@pytest.mark.parametrize(("url", "field", "message"), [
+    ("/organise/vote/codes", "count", "Choose between 1 and"),
+    ("/organise/ideas/settings", "threshold_percent", "Enter a number from 1 to 100."),
+    ("/organise/ideas/settings", "min_choices", "Enter a number from 1 to 100."),
+], ids=["codes-count", "threshold", "min-choices"])
+def test_a_huge_number_is_out_of_range_not_a_500(client, setup, url, field, message):
+    login(client, "organiser@council.example")
+    response = client.post(url, data={field: HUGE})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in html
+    assert f'value="{HUGE}"' in html  # kept as typed
+
+
+def test_a_huge_area_filter_matches_nothing(client, setup):
+    factories.proposal(setup["proposing"], setup["north"], "Bench", 100_00)
+    db.session.commit()
+    response = client.get(f"/rounds/ideas/proposals?area={HUGE}")
+    assert response.status_code == 200
+    assert "Bench" not in response.get_data(as_text=True)
+    assert "Bench" in client.get("/rounds/ideas/proposals").get_data(as_text=True)
