@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from pb import create_app
 from pb.extensions import db
+from tests.live import SECRET_KEY
 
 POSTGRES_URL = os.environ.get("PB_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -62,7 +63,7 @@ def database_url(request, tmp_path_factory):
 def _config(url: str, instance) -> dict:
     return {
         "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
+        "SECRET_KEY": SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "INSTANCE_PATH": str(instance),

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET_KEY = "live-test-secret"  # what the server signs with, for links a test makes itself
+SECRET_KEY = "test-secret-key"  # the test app's key too (tests/conftest.py): codes made in a test work on the server
 
 
 def free_port() -> int:
