@@ -94,3 +94,22 @@ def counted_round(publish=False, slug="spring", ballots=None, equality=0):
     db.session.commit()
     return SimpleNamespace(council=council, partnership=north, organiser=organiser, round=r,
                            projects=projects, result=result)
+
+
+def hall_vote(codes: int):
+    """A knapsack round open for voting with two projects and `codes` voting codes.
+
+    Returns a dict: round, codes, projects (their ids), organiser.
+    """
+    from pb.models.user import ORGANISER
+    from pb.services import rounds, voting
+
+    council, (north, _south) = council_with_partnerships()
+    organiser = user(council, "organiser@council.example", ORGANISER)
+    r = round_(council, slug="hall", pot=10_000_00, ballot_type="knapsack")
+    swings = proposal(r, north, "Swings", 4_000_00)
+    benches = proposal(r, north, "Benches", 2_000_00)
+    rounds.open_voting(organiser, r)
+    made = voting.issue_codes(organiser, r, codes)
+    db.session.commit()
+    return dict(round=r, codes=made, projects=[swings.id, benches.id], organiser=organiser)

@@ -14,9 +14,7 @@ from sqlalchemy import func, select
 
 from pb.extensions import db
 from pb.models import Ballot, VoterCredential
-from pb.services import rounds, voting
 from tests import factories
-from pb.models.user import ORGANISER
 from tests.live import fire_together, live_server, ready_to_submit
 
 CONCURRENT = 50
@@ -24,16 +22,8 @@ CONCURRENT = 50
 
 @pytest.fixture
 def world(app):
-    council, (north, _south) = factories.council_with_partnerships()
-    organiser = factories.user(council, "organiser@council.example", ORGANISER)
-    round_ = factories.round_(council, slug="hall", pot=10_000_00, ballot_type="knapsack")
-    swings = factories.proposal(round_, north, "Swings", 4_000_00)
-    benches = factories.proposal(round_, north, "Benches", 2_000_00)
-    rounds.open_voting(organiser, round_)
-    [code] = voting.issue_codes(organiser, round_, 1)
-    db.session.commit()
-    return dict(round=round_, code=code, projects=[swings.id, benches.id],
-                organiser=organiser)
+    world = factories.hall_vote(1)
+    return {**world, "code": world["codes"][0]}
 
 
 def _counted(round_id: int) -> int:

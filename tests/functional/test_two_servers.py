@@ -15,8 +15,7 @@ from sqlalchemy import func, select
 
 from pb.extensions import db
 from pb.models import Ballot, VoterCredential
-from pb.models.user import ORGANISER
-from pb.services import rounds, voting
+from pb.services import voting
 from tests import factories
 from tests.live import fire_together, live_server, ready_to_submit
 
@@ -26,15 +25,7 @@ STREAM = 30    # distinct codes, each sent to both servers at once
 
 @pytest.fixture
 def world(app):
-    council, (north, _south) = factories.council_with_partnerships()
-    organiser = factories.user(council, "organiser@council.example", ORGANISER)
-    round_ = factories.round_(council, slug="hall", pot=10_000_00, ballot_type="knapsack")
-    swings = factories.proposal(round_, north, "Swings", 4_000_00)
-    benches = factories.proposal(round_, north, "Benches", 2_000_00)
-    rounds.open_voting(organiser, round_)
-    codes = voting.issue_codes(organiser, round_, STREAM + 1)
-    db.session.commit()
-    return dict(round=round_, codes=codes, projects=[swings.id, benches.id])
+    return factories.hall_vote(STREAM + 1)
 
 
 @pytest.fixture
