@@ -163,8 +163,31 @@ def _has_nul(value) -> bool:
     return False
 
 
+def _translations():
+    """This request's translations, looked up once per request and language rather than on each
+    of the hundred-odd strings of a page (Flask-Babel looks them up every time). A change of
+    language within the request (`force_locale`, `refresh`) gives a new locale object, so the
+    lookup is made again."""
+    from flask_babel import get_translations
+
+    if not g:
+        return get_translations()
+    locale = get_locale()
+    cached = g.get("_pb_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g._pb_translations = (locale, get_translations())
+    return cached[1]
+
+
 def init_app(app: Flask) -> None:
     from .forms import _is_message
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
 
     app.jinja_env.tests["message"] = _is_message
     app.jinja_env.globals.update(money=money, explain=explain, get_locale=get_locale,

@@ -56,7 +56,7 @@ def round_page(slug: str):
     """Show a round, its timetable and the projects on its ballot."""
     round_ = get_public_round(slug)
     return render_template("main/round.html", round=round_,
-                           projects=voting.ballot_projects(round_),
+                           projects=voting.ballot_projects(round_, details=True),
                            band=proposals.band_text(round_),
                            proposed=browse.count_public(round_))
 

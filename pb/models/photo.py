@@ -23,7 +23,8 @@ class Photo(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # Read only when the photo itself is served, not whenever a page shows its size and text.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     alt: Mapped[str] = mapped_column(String(300), default="")
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from ..errors import DomainError
 from .. import limits
@@ -27,7 +28,8 @@ def _current():
     state = session.get(KEY)
     if not isinstance(state, dict):
         return None, None, _("Enter your voting code to start.")
-    credential = db.session.get(VoterCredential, state.get("credential"))
+    credential = db.session.get(VoterCredential, state.get("credential"),
+                                options=[joinedload(VoterCredential.round)])
     if credential is None:
         message = _("Enter your voting code to start.")
     elif not credential.round.is_voting_open:
@@ -75,7 +77,8 @@ def ballot():
         return _restart(message)
     round_ = credential.round
     form = ActionForm()
-    projects = voting.ballot_projects(round_)
+    # A sent ballot that is right needs only the projects' ids and costs.
+    projects = voting.ballot_projects(round_, details=request.method == "GET")
     rules = voting.rules_for(round_, projects)
     values = ballots.values_of(_marks(state))
     problems: list[tuple[str, str]] = []
@@ -139,13 +142,17 @@ def submit():
             return _restart(error.message)
         flash(error.message, "error")
         return redirect(url_for("vote.ballot"))
+    # Read what the answer needs before the commit, which expires every loaded object.
+    round_ = credential.round
+    equality = round_.id if round_.equality_questions else None
+    receipt = {"code": ballot.receipt, "round": round_.title, "changed": changing,
+               "may_change": voting.may_change_vote(credential)}
     db.session.commit()
-    session[EQUALITY] = credential.round_id if credential.round.equality_questions else None
+    session[EQUALITY] = equality
     if kiosk.in_kiosk_mode():
-        return kiosk.finish_kiosk_ballot(ballot.receipt)
+        return kiosk.finish_kiosk_ballot(receipt["code"])
     session.pop(KEY, None)
-    session["receipt"] = {"code": ballot.receipt, "round": credential.round.title,
-                          "changed": changing, "may_change": voting.may_change_vote(credential)}
+    session["receipt"] = receipt
     return redirect(url_for("vote.done"))
 
 
