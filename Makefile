@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 3
 
-.PHONY: run test install install-test messages clean
+.PHONY: run test install install-test messages clean bench-tally bench-load bench-scale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,10 +54,22 @@ run: install
 	$(BIN)/pb db upgrade
 	$(BIN)/pb demo
 	@echo "Serving at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'pb:create_app()'
+	$(BIN)/pb serve --workers $(WORKERS) --bind $(HOST):$(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# Benchmarks (BENCHMARKS.md): each sets itself up and prints its figures. They need the peer,
+# pabutools (a test dependency), and PostgreSQL on loopback for the PostgreSQL rows.
+# Pass options with BENCH_ARGS, e.g. `make bench-load BENCH_ARGS="--backend sqlite"`.
+bench-tally: install-test
+	$(BIN)/python bench/tally.py $(BENCH_ARGS)
+
+bench-load: install-test
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+bench-scale: install-test
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)

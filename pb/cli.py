@@ -371,4 +371,44 @@ def restore_command(file: str, yes: bool) -> None:
         sys.exit(1)
 
 
+@cli.command("serve", context_settings={"ignore_unknown_options": True})
+@click.option("--bind", default="127.0.0.1:8000", show_default=True,
+              help="Address and port to listen on (0.0.0.0:8000 behind a load balancer).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes (default: two per core, plus one).")
+@click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Threads per worker.")
+@click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
+def serve_command(bind: str, workers: int | None, threads: int, gunicorn_args: tuple) -> None:
+    """Serve the app with gunicorn, after checking the database and the settings.
+
+    Refuses to start when the database cannot be reached or its migrations are not applied
+    (run `pb db upgrade`). Anything after `--` goes to gunicorn as it is, e.g.
+    `pb serve -- --timeout 60`.
+    """
+    import os
+
+    from .services import deployment
+
+    report = deployment.check(current_app)
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if report.errors:
+        for error in report.errors:
+            click.echo(f"Error: {error}", err=True)
+        click.echo("The server was not started.", err=True)
+        sys.exit(1)
+    workers = workers or 2 * (os.cpu_count() or 1) + 1
+    db.engine.dispose()  # the workers open their own connections
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+               "--threads", str(threads), "--bind", bind, "--access-logfile", "-",
+               *gunicorn_args, "pb:create_app()"]
+    click.echo(f"Serving {deployment.where(current_app)} at http://{bind}/ with {workers} "
+               f"workers of {threads} thread(s).", err=True)
+    sys.stderr.flush()
+    sys.stdout.flush()
+    os.execv(sys.executable, command)
+
+
 __all__ = ["cli"]

@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """gunicorn serving the app against `database_url`, in a process group of its own so that a
+    """`pb serve` (gunicorn) serving the app against `database_url`, in a process group of its own so that a
     test can kill the whole server (master and workers) at once, as a power cut would."""
 
     def __init__(self, database_url: str, instance: Path, workers: int = 4, threads: int = 8,
@@ -46,10 +46,12 @@ class LiveServer:
                "PB_INSTANCE_PATH": str(self.instance), "PB_SECRET_KEY": SECRET_KEY,
                "PYTHONPATH": str(ROOT), "PB_RATE_LIMITS": "off", **self.extra_env}
         self._log = open(self.instance / f"gunicorn-{self.port}.log", "w")
+        # The README's production command: `pb serve` checks the database, then becomes
+        # gunicorn (same process, so killing its group kills the master and its workers).
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(self.workers),
+            [sys.executable, "-m", "pb", "serve", "--workers", str(self.workers),
              "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}",
-             "--graceful-timeout", "5", "pb:create_app()"],
+             "--", "--graceful-timeout", "5"],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + 60

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import abort, make_response, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import Council, Photo, Proposal, Round
@@ -138,6 +139,11 @@ def privacy():
 
 @bp.get("/healthz")
 def healthz():
-    """Answer a load balancer's health check."""
-    db.session.execute(text("SELECT 1"))
+    """Answer a load balancer's health check: 200 only when the database answers, else 503,
+    so the balancer sends residents to another instance."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "unavailable", "database": "unreachable"}, 503
     return {"status": "ok"}
