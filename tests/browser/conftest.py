@@ -5,7 +5,9 @@ own cookies and cache). The browser is Debian's `chromium` package (`make test` 
 PB_CHROMIUM names another binary. Without it every test here FAILS: the suite is part of the
 proof that the app is accessible, so it must not quietly skip.
 
-The database is SQLite only (see tests/browser/world.py for why).
+The suite runs once on SQLite and, where `PB_TEST_POSTGRES_URL` is set (CI), once more on a
+PostgreSQL database of its own beside the functional tests' one. The server is started with
+`pb serve`, the README's production command (tests/live.py).
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from pb import create_app
 from tests.browser.browsing import Tabs
 from tests.live import ROOT, SECRET_KEY, free_port, live_server
 from tests.browser import world as world_module
+from tests.conftest import BACKENDS, POSTGRES_URL, _reset_postgres
 
 CHROMIUM = os.environ.get("PB_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -64,11 +69,31 @@ class Site:
             return world_module.link_in_outbox(to, prefix)
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """The demo plus a round for every ballot type, served by gunicorn on loopback."""
+def _own_postgres_database() -> str:
+    """An empty database for this suite on the test server (`<test database>_browser`): the
+    functional tests empty theirs after every test, and may run while this suite's server is up.
+    """
+    base = make_url(POSTGRES_URL)
+    own = base.set(database=f"{base.database}_browser")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                            {"name": own.database}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    admin.dispose()
+    url = own.render_as_string(hide_password=False)
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def site(request, tmp_path_factory):
+    """The demo plus a round for every ballot type, served by `pb serve` on loopback."""
     instance = tmp_path_factory.mktemp("browser-instance")
-    url = f"sqlite:///{instance / 'pb.sqlite3'}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{instance / 'pb.sqlite3'}"
+    else:
+        url = _own_postgres_database()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance),
                       "SECRET_KEY": SECRET_KEY, "BASE_URL": "http://127.0.0.1"})
     with app.app_context():

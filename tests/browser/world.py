@@ -1,9 +1,8 @@
 """The database the browser suite runs over: the Macclesfield demo, plus a round for every
 ballot type and every way to vote, so that every resident page exists.
 
-Built through the real services, in the test process, before the server starts. The browser
-suite runs on SQLite only: it checks the markup, the styles and the behaviour in the browser,
-which do not depend on the database (the functional tests run every query on both backends).
+Built through the real services, in the test process, before the server starts, on SQLite
+and (in CI) on PostgreSQL: the same pages, served from either database, must behave the same.
 """
 
 from __future__ import annotations
