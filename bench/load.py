@@ -152,6 +152,18 @@ class Server:
                 pass
         return sizes
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) used so far by the master and its workers."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in [self.process.pid, *_children(self.process.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -280,6 +292,7 @@ def _run_level(server: Server, codes: list[str], concurrency: int, seconds: floa
              for i in range(processes)]
     per_process_codes = [codes[i::processes] for i in range(processes)]
     results: multiprocessing.Queue = multiprocessing.Queue()
+    cpu_before = server.cpu_seconds()
     started = time.monotonic()
     stop_at = started + seconds
     procs = [multiprocessing.Process(target=_client_process, args=(
@@ -297,6 +310,7 @@ def _run_level(server: Server, codes: list[str], concurrency: int, seconds: floa
             if rss and (not peak_rss or max(rss) > max(peak_rss)):
                 peak_rss = rss
     elapsed = time.monotonic() - started
+    server_cpu = server.cpu_seconds() - cpu_before
     for p in procs:
         p.join()
     ballots = [t for g in gathered for t in g["ballots"]]
@@ -304,7 +318,8 @@ def _run_level(server: Server, codes: list[str], concurrency: int, seconds: floa
     failures = [f for g in gathered for f in g["failures"]]
     return {"concurrency": concurrency, "seconds": elapsed, "ballots": len(ballots),
             "failures": failures, "ballot_times": ballots, "request_times": requests,
-            "peak_worker_rss_mb": max(peak_rss) if peak_rss else None}
+            "peak_worker_rss_mb": max(peak_rss) if peak_rss else None,
+            "server_cpu_ms_per_ballot": server_cpu * 1000 / len(ballots) if ballots else None}
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -324,12 +339,13 @@ def _report(backend: str, level: dict) -> str:
             f"{rate:>9.1f} {len(r) / level['seconds']:>8.1f} "
             f"{ms(_pct(b, 50))} {ms(_pct(b, 95))} {ms(_pct(b, 99))} "
             f"{ms(_pct(r, 50))} {ms(_pct(r, 95))} {ms(_pct(r, 99))} "
-            f"{(f'{rss:.0f}' if rss else '-'):>7} {len(level['failures']):>6}")
+            f"{(f'{rss:.0f}' if rss else '-'):>7} {len(level['failures']):>6} "
+            f"{(f'{cpu:.1f}' if (cpu := level['server_cpu_ms_per_ballot']) else '-'):>7}")
 
 
 HEADER = (f"{'backend':<10} {'conc':>4} {'ballots':>8} {'ballots/s':>9} {'req/s':>8} "
           f"{'b p50':>7} {'b p95':>7} {'b p99':>7} {'r p50':>7} {'r p95':>7} {'r p99':>7} "
-          f"{'RSS MB':>7} {'failed':>6}\n"
+          f"{'RSS MB':>7} {'failed':>6} {'CPU ms':>7}\n"
           f"{'':<10} {'':>4} {'':>8} {'':>9} {'':>8} {'(ballot latency, ms)':>23} "
           f"{'(request latency, ms)':>23}")
 
@@ -342,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20, help="time cap per level")
     parser.add_argument("--max-ballots", type=int, default=20_000, help="ballot cap per level")
     parser.add_argument("--workers", type=int, default=5, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker (1: the README's sync workers)")
     parser.add_argument("--clients", type=int, default=2,
                         help="processes the simulated residents are spread over")
     parser.add_argument("--postgres-url", default=DEFAULT_PG)

@@ -180,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
                         "median_s": statistics.median(peer), "fastest_s": min(peer), "runs": peer})
         for row in summary:
             if row["operation"].startswith("tally"):
-                print(f"ratio, {row['backend']} tally from the database / pabutools from file: "
-                      f"{row['median_s'] / statistics.median(peer):.2f}")
+                print(f"ratio: pabutools (file to answer) / {row['backend']} (tally from the "
+                      f"database) = {statistics.median(peer) / row['median_s']:.0f}x")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process: {peak:.0f} MB")
     if args.json:
