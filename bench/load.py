@@ -256,7 +256,7 @@ def _client_process(port, codes, threads, stop_at, max_ballots, results):
     """Run `threads` residents; each takes the next code until time or ballots run out."""
     lock = threading.Lock()
     queue = list(reversed(codes))
-    ballots, requests, failures = [], [], []
+    ballots, requests, failures, taken = [], [], [], []
 
     def resident():
         mine_requests: list[float] = []
@@ -265,6 +265,7 @@ def _client_process(port, codes, threads, stop_at, max_ballots, results):
                 if not queue or len(ballots) >= max_ballots:
                     break
                 code = queue.pop()
+                taken.append(code)
             started = time.perf_counter()
             try:
                 _vote(port, code, mine_requests)
@@ -282,7 +283,8 @@ def _client_process(port, codes, threads, stop_at, max_ballots, results):
         w.start()
     for w in workers:
         w.join()
-    results.put({"ballots": ballots, "requests": requests, "failures": failures})
+    results.put({"ballots": ballots, "requests": requests, "failures": failures,
+                 "taken": taken})
 
 
 def _run_level(server: Server, codes: list[str], concurrency: int, seconds: float,
@@ -316,8 +318,9 @@ def _run_level(server: Server, codes: list[str], concurrency: int, seconds: floa
     ballots = [t for g in gathered for t in g["ballots"]]
     requests = [t for g in gathered for t in g["requests"]]
     failures = [f for g in gathered for f in g["failures"]]
+    taken = {c for g in gathered for c in g["taken"]}
     return {"concurrency": concurrency, "seconds": elapsed, "ballots": len(ballots),
-            "failures": failures, "ballot_times": ballots, "request_times": requests,
+            "failures": failures, "taken": taken, "ballot_times": ballots, "request_times": requests,
             "peak_worker_rss_mb": max(peak_rss) if peak_rss else None,
             "server_cpu_ms_per_ballot": server_cpu * 1000 / len(ballots) if ballots else None}
 
@@ -387,11 +390,13 @@ def main(argv: list[str] | None = None) -> int:
             codes = _set_up(url, instance, needed)
             server = Server(url, instance, args.workers, args.threads)
             try:
-                used = 0
                 for concurrency in levels:
-                    level = _run_level(server, codes[used:], concurrency, args.seconds,
+                    level = _run_level(server, codes, concurrency, args.seconds,
                                        args.max_ballots, args.clients)
-                    used += level["ballots"] + len(level["failures"])
+                    # Each client process takes codes from its own share: drop exactly those
+                    # taken, so no later level is handed a code already used.
+                    taken = level.pop("taken")
+                    codes = [c for c in codes if c not in taken]
                     print(_report(backend, level), flush=True)
                     for failure in level["failures"][:3]:
                         print(f"    failed: {failure}", flush=True)
