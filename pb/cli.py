@@ -404,7 +404,7 @@ def serve_command(bind: str, workers: int | None, threads: int, gunicorn_args: t
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
                "--threads", str(threads), "--bind", bind, "--access-logfile", "-",
                *gunicorn_args, "pb:create_app()"]
-    click.echo(f"Serving {deployment.where(current_app)} at http://{bind}/ with {workers} "
+    click.echo(f"Serving {deployment.where()} at http://{bind}/ with {workers} "
                f"workers of {threads} thread(s).", err=True)
     sys.stderr.flush()
     sys.stdout.flush()

@@ -15,17 +15,13 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from .backup import where
 
 
 @dataclass
 class Readiness:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def where(app: Flask) -> str:
-    """The database, as the operator should see it (without its password)."""
-    return db.engine.url.render_as_string(hide_password=True)
 
 
 def migration_state(app: Flask) -> tuple[set[str], set[str]]:
@@ -49,14 +45,14 @@ def check(app: Flask, environ: dict | None = None) -> Readiness:
         applied, heads = migration_state(app)
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        report.errors.append(f"The database {where(app)} cannot be reached: {reason}")
+        report.errors.append(f"The database {where()} cannot be reached: {reason}")
         return report
     if not applied:
-        report.errors.append(f"The database {where(app)} has no tables yet. Run `pb db upgrade`"
+        report.errors.append(f"The database {where()} has no tables yet. Run `pb db upgrade`"
                              " first.")
     elif applied != heads:
         report.errors.append(
-            f"The database {where(app)} is at migration {', '.join(sorted(applied))}, but this "
+            f"The database {where()} is at migration {', '.join(sorted(applied))}, but this "
             f"code needs {', '.join(sorted(heads))}. Run `pb db upgrade` first.")
     if db.engine.dialect.name != "sqlite" and not environ.get("PB_SECRET_KEY"):
         report.warnings.append(
