@@ -318,6 +318,21 @@ def _store_ballots(round_: Round, election, ids: dict[str, int], cast_at: dateti
             value = b.points[position] if points else (position + 1 if ranking else 1)
             choices.append((ballot_id, ids[project], position, value))
     _bulk_insert(BallotChoice.__table__, CHOICE_COLUMNS, choices)
+    _analyse(Ballot.__table__, BallotChoice.__table__)
+
+
+def _analyse(*tables) -> None:
+    """Tell PostgreSQL's planner how many rows the tables now hold.
+
+    Until autovacuum gets to them (a minute or more later), the planner takes a table that has
+    just had a city's ballots loaded for a handful of rows, and the count that follows and the
+    results page choose plans that sort on disk. ANALYZE runs in this transaction and sees its
+    rows; a rollback leaves nothing of the import. SQLite's planner does without.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        quote = connection.dialect.identifier_preparer.quote
+        connection.exec_driver_sql(f"ANALYZE {', '.join(quote(t.name) for t in tables)}")
 
 
 BALLOT_COLUMNS = ("round_id", "credential_id", "receipt", "channel", "assisted", "district",

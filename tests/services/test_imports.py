@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from pb.errors import DomainError
 from pb.extensions import db
@@ -198,6 +198,23 @@ def test_a_file_becomes_a_closed_round_with_its_projects_ballots_and_count(app):
     assert (entry.details["ballots"], entry.details["projects"]) == (4, 3)
     assert audit.verify_chain() == []
 
+
+def test_on_postgresql_the_planner_knows_the_loaded_ballots_at_once(app):
+    """A city's ballots are counted and shown straight after a bulk load. PostgreSQL's planner
+    must not take the tables for nearly empty until autovacuum comes round (bench/scale.py: the
+    results page of 131,778 imported ballots took 0.2 s with stale estimates, 0.11 s without)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps no row estimates that a bulk load leaves stale")
+    votes = "".join(f"{i};{'A,B' if i % 2 else 'C'}\n" for i in range(1, 301))
+    data = APPROVAL.split("VOTES")[0] + "VOTES\nvoter_id;vote\n" + votes
+    imports.import_election(data.encode(), "big-file")
+
+    for table, loaded in (("ballots", 300), ("ballot_choices", 450)):
+        rows = db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+        estimate = db.session.execute(
+            text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table}).scalar()
+        assert rows >= loaded
+        assert (table, estimate) == (table, rows)
 
 @pytest.mark.parametrize("kind", list(ALL_TYPES), ids=list(ALL_TYPES))
 def test_every_ballot_type_is_held_to_the_files_limits_and_counts_the_same(app, kind):
