@@ -202,7 +202,7 @@ def test_a_file_becomes_a_closed_round_with_its_projects_ballots_and_count(app):
 def test_on_postgresql_the_planner_knows_the_loaded_ballots_at_once(app):
     """A city's ballots are counted and shown straight after a bulk load. PostgreSQL's planner
     must not take the tables for nearly empty until autovacuum comes round (bench/scale.py: the
-    results page of 131,778 imported ballots took 0.2 s with stale estimates, 0.11 s without)."""
+    results page of 131,778 imported ballots took 0.200 s with stale estimates, 0.141 s without)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite keeps no row estimates that a bulk load leaves stale")
     votes = "".join(f"{i};{'A,B' if i % 2 else 'C'}\n" for i in range(1, 301))
