@@ -62,13 +62,13 @@ def timed(cmd: list[str]) -> tuple[float, str]:
 REPEAT = 3
 
 
-def ours(path: Path, args: list[str]) -> tuple[float, dict]:
-    """Time `pb tally` as a whole process REPEAT times; return (median seconds, result dict).
+def ours(path: Path, args: list[str], repeat: int) -> tuple[float, dict]:
+    """Time `pb tally` as a whole process `repeat` times; return (median seconds, result dict).
 
     Our runs take seconds, so they are repeated and the median taken: on a shared machine one run
     can be a third slower than the next. Every run must give the same answer.
     """
-    runs = [timed([sys.executable, "-m", "pb", "tally", str(path), *args]) for _ in range(REPEAT)]
+    runs = [timed([sys.executable, "-m", "pb", "tally", str(path), *args]) for _ in range(repeat)]
     answers = {out for _elapsed, out in runs}
     if len(answers) != 1:
         raise SystemExit(f"pb tally gave {len(answers)} different answers for {path.name} {args}")
@@ -88,11 +88,11 @@ def line(label: str, ours_s: float, theirs_s: float | None, target: str) -> None
     print(f"  {label:<34} ours {ours_s:7.2f} s   pabutools {theirs}   ratio {ratio}   target {target}")
 
 
-def bench(path: Path, skip_add1: bool) -> bool:
+def bench(path: Path, skip_add1: bool, repeat: int) -> bool:
     """Benchmark one file; return True when every outcome matched."""
     print(f"{path.name}")
     ok = True
-    t_g, r_g = ours(path, ["--rule", "greedy"])
+    t_g, r_g = ours(path, ["--rule", "greedy"], repeat)
     p_g, q_g = pabutools(path, "greedy")
     funded_with_votes = sorted(set(q_g["selected"]) - set(q_g["zero"]))
     same = sorted(r_g["selected"]) == funded_with_votes
@@ -100,14 +100,14 @@ def bench(path: Path, skip_add1: bool) -> bool:
     print(f"  greedy: same outcome: {same} ({len(r_g['selected'])} projects"
           f"{'; pabutools also funds zero-vote projects, ignored' if funded_with_votes != q_g['selected'] else ''})")
     line("greedy", t_g, p_g, "< 0.5 s and >= 50x")
-    t_m, r_m = ours(path, ["--rule", "equal-shares", "--completion", "none"])
+    t_m, r_m = ours(path, ["--rule", "equal-shares", "--completion", "none"], repeat)
     p_m, q_m = pabutools(path, "equal-shares")
     same = sorted(r_m["selected"]) == q_m["selected"]
     ok &= same
     print(f"  equal shares, no completion: same outcome: {same} ({len(r_m['selected'])} projects)")
     line("equal shares, no completion", t_m, p_m, ">= 50x")
     if not skip_add1:
-        t_a, r_a = ours(path, ["--rule", "equal-shares", "--completion", "add1"])
+        t_a, r_a = ours(path, ["--rule", "equal-shares", "--completion", "add1"], repeat)
         print(f"  equal shares + add1: {r_a['details']['passes']} passes, {len(r_a['selected'])} projects, "
               f"spent {r_a['spent']} of {r_a['budget']} (minor units)")
         line("add1 vs one pabutools pass", t_a, p_m, ">= 20x")
@@ -116,7 +116,6 @@ def bench(path: Path, skip_add1: bool) -> bool:
 
 def main() -> None:
     """Run the benchmark and exit non-zero if any outcome differs."""
-    global REPEAT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pabulib", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--files", nargs="*", default=FILES)
@@ -124,10 +123,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=REPEAT,
                         help="runs of our engine per figure; the median is printed (default 3)")
     args = parser.parse_args()
-    REPEAT = max(1, args.repeat)
+    repeat = max(1, args.repeat)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; times are wall-clock, whole process;"
-          f" ours: median of {REPEAT} runs, pabutools: one run")
-    ok = all([bench(args.pabulib / name, args.skip_add1) for name in args.files])
+          f" ours: median of {repeat} runs, pabutools: one run")
+    ok = all([bench(args.pabulib / name, args.skip_add1, repeat) for name in args.files])
     print("all outcomes match" if ok else "OUTCOMES DIFFER")
     sys.exit(0 if ok else 1)
 
